@@ -1,0 +1,88 @@
+# Copyright (c) ollama_remote.proxy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for ollama_remote.proxy.access_rules: renders on the controller, writes through the standard modules."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules as core
+from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import Change, TargetFiles
+
+ARGUMENT_SPEC: dict[str, t.Any] = {
+    "path": {"type": "str", "required": True, "aliases": ["dest"]},
+    "rules": {"type": "list", "elements": "raw", "default": []},
+    "default": {"type": "str", "default": "deny", "choices": ["allow", "deny"]},
+    "format": {"type": "str", "default": "directives", "choices": ["directives", "geo"]},
+    "geo_variable": {"type": "str", "default": "ollama_access_denied"},
+    "check_path": {"type": "str"},
+    "marker": {"type": "str"},
+    "trusted_proxies": {"type": "list", "elements": "str", "default": []},
+    "validate": {"type": "str"},
+    "owner": {"type": "str"},
+    "group": {"type": "str"},
+    "mode": {"type": "raw"},
+}
+
+
+def _diff(path: str, old: bytes | None, new: bytes) -> dict[str, str]:
+    return {"before_header": path, "after_header": path, "before": (old or b"").decode("utf-8", "replace"), "after": new.decode("utf-8")}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = True
+
+    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
+        self._supports_check_mode = True
+        self._supports_async = False
+        result = super().run(tmp, task_vars)
+        del tmp
+        _, args = self.validate_argument_spec(
+            argument_spec=ARGUMENT_SPEC,
+            mutually_exclusive=[["marker", "check_path"]],
+        )
+        target = TargetFiles(self, task_vars or {})
+        try:
+            try:
+                rules, warnings = core.parse_rules(args["rules"])
+                proxies = core.parse_trusted_proxies(args["trusted_proxies"])
+                variable = core.valid_variable(args["geo_variable"])
+                if args["format"] == "geo" and args["marker"]:
+                    raise core.AccessRulesError("format geo needs the http context and a separate server-level check, so it cannot go into a marked block")
+                if args["format"] == "geo":
+                    lines = core.render_geo(rules, args["default"], variable, proxies)
+                else:
+                    lines = core.render_directives(rules, args["default"], proxies)
+                changes = [self._change(target, args["path"], lines, args["marker"])]
+                if args["format"] == "geo" and args["check_path"]:
+                    changes.append(self._change(target, args["check_path"], core.render_geo_check(variable), None))
+            except core.AccessRulesError as exc:
+                raise AnsibleActionFail(str(exc)) from None
+            attributes = {name: args[name] for name in ("owner", "group", "mode")}
+            changed = target.apply(changes, attributes=attributes, validate=args["validate"])
+            result.update(
+                changed=changed,
+                path=args["path"],
+                rules=[f"{r.action} {r.source}" for r in rules],
+            )
+            if warnings:
+                result["warnings"] = warnings
+            if args["format"] == "geo":
+                result["check"] = "\n".join(core.render_geo_check(variable))
+            if self._task.diff and any(c.differs for c in changes):
+                result["diff"] = [_diff(c.path, c.old, c.new) for c in changes if c.differs]
+            return result
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+
+    @staticmethod
+    def _change(target: TargetFiles, path: str, lines: list[str], marker: str | None) -> Change:
+        old = target.read(path)
+        if marker is None:
+            return Change(path, old, core.as_text(lines, target.newline).encode("utf-8"))
+        if old is None:
+            raise core.AccessRulesError(f"{path} does not exist; with marker, the rules go into an existing file")
+        return Change(path, old, core.replace_block(old.decode("utf-8"), lines, marker, target.newline).encode("utf-8"))

@@ -1,0 +1,152 @@
+# Copyright (c) ollama_remote.proxy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+"""Ordered allow/deny rules for nginx: validate, then render as access directives or as a geo block.
+
+nginx's access module takes the first rule that matches; geo takes the most specific network. The two agree
+exactly when no rule is hidden behind an earlier broader one, which is why such a rule is an error here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import typing as t
+from dataclasses import dataclass
+
+Network = t.Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+ACTIONS = ("allow", "deny")
+HEADER = "# Managed by ollama_remote.proxy.access_rules: changes made here are overwritten."
+
+
+class AccessRulesError(ValueError):
+    """A rule list nginx would not take, or would not apply as written."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    network: Network
+
+    @property
+    def source(self) -> str:
+        """The network as nginx reads it; a single address without its /32 or /128."""
+        if self.network.prefixlen == self.network.max_prefixlen:
+            return str(self.network.network_address)
+        return str(self.network)
+
+
+def parse_network(value: object, *, what: str) -> Network:
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    if not text:
+        raise AccessRulesError(f"{what}: an address or CIDR network is required, got {value!r}")
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError as exc:
+        if "has host bits set" in str(exc):
+            fixed = ipaddress.ip_network(text, strict=False)
+            raise AccessRulesError(f"{what}: {text} has host bits set; write the network as {fixed}") from None
+        if text == "all":
+            raise AccessRulesError(f"{what}: 'all' is not a rule here; use the default option for the final allow/deny all") from None
+        raise AccessRulesError(f"{what}: {text!r} is not an IP address or CIDR network (nginx allow/deny take no host names)") from None
+
+
+def parse_rules(items: t.Sequence[t.Mapping[str, t.Any]]) -> tuple[list[Rule], list[str]]:
+    """Validate rules in order. Returns the rules with exact duplicates removed, and a warning per duplicate."""
+    rules: list[Rule] = []
+    warnings: list[str] = []
+    for number, item in enumerate(items, 1):
+        what = f"rule {number}"
+        if not isinstance(item, t.Mapping) or len(item) != 1 or next(iter(item)) not in ACTIONS:
+            raise AccessRulesError(f"{what}: write each rule as a single 'allow: <network>' or 'deny: <network>', got {item!r}")
+        ((action, value),) = item.items()
+        rule = Rule(action, parse_network(value, what=what))
+        earlier = next((r for r in rules if r.network.version == rule.network.version and rule.network.subnet_of(r.network)), None)  # type: ignore[arg-type]
+        if earlier == rule:
+            warnings.append(f"{what}: '{action} {rule.source}' repeats an earlier rule and was dropped")
+            continue
+        if earlier is not None:
+            raise AccessRulesError(
+                f"{what}: '{action} {rule.source}' can never match, because the earlier rule '{earlier.action} {earlier.source}'"
+                " covers it and nginx stops at the first match; put the narrower rule first"
+            )
+        rules.append(rule)
+    return rules, warnings
+
+
+def parse_trusted_proxies(items: t.Sequence[object]) -> list[Network]:
+    networks = []
+    for number, value in enumerate(items, 1):
+        network = parse_network(value, what=f"trusted proxy {number}")
+        if network.prefixlen == 0:
+            raise AccessRulesError(
+                f"trusted proxy {number}: {network} would let every client choose its own address with X-Forwarded-For; list only your proxies"
+            )
+        if network not in networks:
+            networks.append(network)
+    return networks
+
+
+def decide(rules: t.Sequence[Rule], default: str, address: str) -> str:
+    """What nginx's access module answers for a client address (first match wins); the reference for tests."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # nginx matches IPv4-mapped IPv6 clients against IPv4 rules
+    for rule in rules:
+        if ip.version == rule.network.version and ip in rule.network:
+            return rule.action
+    return default
+
+
+def _realip(proxies: t.Sequence[Network]) -> list[str]:
+    if not proxies:
+        return []
+    lines = [f"set_real_ip_from {p};" for p in proxies]
+    return lines + ["real_ip_header X-Forwarded-For;", "real_ip_recursive on;"]
+
+
+def render_directives(rules: t.Sequence[Rule], default: str, proxies: t.Sequence[Network] = ()) -> list[str]:
+    """allow/deny lines for a server or location context, ending with the default for everyone else."""
+    return _realip(proxies) + [f"{r.action} {r.source};" for r in rules] + [f"{default} all;"]
+
+
+def render_geo(rules: t.Sequence[Rule], default: str, variable: str, proxies: t.Sequence[Network] = ()) -> list[str]:
+    """A geo block for the http context: the variable is 1 for a denied client, 0 for an allowed one."""
+    value = {"allow": "0", "deny": "1"}
+    body = [f"    default {value[default]};"] + [f"    {r.network} {value[r.action]};" for r in rules]
+    return _realip(proxies) + [f"geo ${variable} {{"] + body + ["}"]
+
+
+def render_geo_check(variable: str) -> list[str]:
+    """The server-context check that goes with render_geo; it answers 403 before any password is hashed."""
+    return [f"if (${variable}) {{", "    return 403;", "}"]
+
+
+def valid_variable(name: str) -> str:
+    if not name or not all(c.isalnum() or c == "_" for c in name) or not name.isascii():
+        raise AccessRulesError(f"geo_variable {name!r} must be letters, digits and underscores (without the '$')")
+    return name
+
+
+def as_text(lines: t.Iterable[str], newline: str, *, header: bool = True) -> str:
+    body = ([HEADER] if header else []) + list(lines)
+    return "".join(line + newline for line in body)
+
+
+def replace_block(content: str, block: t.Sequence[str], marker: str, newline: str) -> str:
+    """Put `block` between '# BEGIN marker' and '# END marker' lines of an existing file, indented like BEGIN."""
+    begin, end = f"# BEGIN {marker}", f"# END {marker}"
+    lines = content.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == begin]
+    ends = [i for i, line in enumerate(lines) if line.strip() == end]
+    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
+        raise AccessRulesError(
+            f"the file must contain exactly one '{begin}' line followed by one '{end}' line where the rules belong;"
+            f" found {len(starts)} BEGIN and {len(ends)} END"
+        )
+    start, stop = starts[0], ends[0]
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    new = lines[: start + 1] + [indent + line for line in block] + lines[stop:]
+    if newline == "\n" and "\r\n" in content:
+        newline = "\r\n"  # keep a CRLF file CRLF
+    return "".join(line + newline for line in new)
