@@ -40,10 +40,10 @@ class ActionModule(ActionBase):
         self._supports_async = False
         result = super().run(tmp, task_vars)
         del tmp
-        _, args = self.validate_argument_spec(
+        args = self.validate_argument_spec(
             argument_spec=ARGUMENT_SPEC,
             mutually_exclusive=[["marker", "check_path"]],
-        )
+        )[1]
         target = TargetFiles(self, task_vars or {})
         try:
             try:

@@ -43,7 +43,7 @@ class ActionModule(ActionBase):
         self._supports_async = False
         result = super().run(tmp, task_vars)
         del tmp
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         if not core.HAS_PASSLIB:
             raise AnsibleActionFail("passlib is required on the controller: pip install libpass")
         target = TargetFiles(self, task_vars or {})

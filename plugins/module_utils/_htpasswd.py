@@ -225,8 +225,7 @@ def plan(entries: t.Sequence[Entry], users: t.Sequence[User], *, scheme: Scheme,
             result.updated.append(entry.name)
             continue
         done.add(entry.name)
-        assert entry.hashed is not None
-        if user.password is None or update_password == "on_create" or verifies(scheme, user.password, entry.hashed):
+        if user.password is None or update_password == "on_create" or verifies(scheme, user.password, entry.hashed or ""):
             result.entries.append(entry)
         else:
             result.entries.append(_hashed_entry(entry.name, user.password, handler))

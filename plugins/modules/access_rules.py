@@ -86,14 +86,20 @@ options:
     type: raw
 attributes:
   action:
+    description: Runs on the controller; reads and writes the target file through standard modules.
     support: full
   check_mode:
+    description: Reports what would change without writing.
     support: full
   diff_mode:
+    description: Shows what changes.
     support: full
   idempotent:
+    description: A second run with the same arguments changes nothing.
     support: full
   platform:
+    description: Targets it can manage files on.
+    support: full
     platforms: [posix, windows]
 notes:
   - C(allow)/C(deny) directives are inherited only by contexts that define none of their own; include the file in
@@ -102,7 +108,7 @@ notes:
 seealso:
   - module: ollama_remote.proxy.htpasswd
 author:
-  - ollama_remote.proxy contributors
+  - Ollama Remote maintainers (@ollama-remote)
 """
 
 EXAMPLES = r"""

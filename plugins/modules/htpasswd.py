@@ -94,15 +94,21 @@ options:
     type: raw
 attributes:
   action:
+    description: Runs on the controller; reads and writes the target file through standard modules.
     support: full
   check_mode:
+    description: Reports what would change without writing.
     support: full
   diff_mode:
+    description: Shows what changes.
     support: full
     details: The diff shows user names and schemes, never a hash.
   idempotent:
+    description: A second run with the same arguments changes nothing.
     support: full
   platform:
+    description: Targets it can manage files on.
+    support: full
     platforms: [posix, windows]
 notes:
   - nginx re-reads the file on every request, so changes take effect without a reload.
@@ -110,7 +116,7 @@ notes:
 seealso:
   - module: ollama_remote.proxy.access_rules
 author:
-  - ollama_remote.proxy contributors
+  - Ollama Remote maintainers (@ollama-remote)
 """
 
 EXAMPLES = r"""
