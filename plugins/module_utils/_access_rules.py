@@ -30,16 +30,22 @@ class Rule:
 
     @property
     def source(self) -> str:
-        """The network as nginx reads it; a single address without its /32 or /128."""
-        if self.network.prefixlen == self.network.max_prefixlen:
-            return str(self.network.network_address)
-        return str(self.network)
+        return nginx_source(self.network)
+
+
+def nginx_source(network: Network) -> str:
+    """The network as written for nginx; a single address without its /32 or /128."""
+    if network.prefixlen == network.max_prefixlen:
+        return str(network.network_address)
+    return str(network)
 
 
 def parse_network(value: object, *, what: str) -> Network:
     text = str(value).strip() if isinstance(value, (str, int)) else ""
     if not text:
         raise AccessRulesError(f"{what}: an address or CIDR network is required, got {value!r}")
+    if "%" in text:  # ipaddress takes an IPv6 zone (fe80::1%eth0); nginx rejects it as an invalid parameter
+        raise AccessRulesError(f"{what}: {text!r} has an IPv6 zone index, which nginx does not take; drop the '%...' part")
     try:
         return ipaddress.ip_network(text, strict=True)
     except ValueError as exc:
@@ -101,8 +107,8 @@ def decide(rules: t.Sequence[Rule], default: str, address: str) -> str:
 def _realip(proxies: t.Sequence[Network]) -> list[str]:
     if not proxies:
         return []
-    lines = [f"set_real_ip_from {p};" for p in proxies]
-    return lines + ["real_ip_header X-Forwarded-For;", "real_ip_recursive on;"]
+    lines = [f"set_real_ip_from {nginx_source(p)};" for p in proxies]
+    return [*lines, "real_ip_header X-Forwarded-For;", "real_ip_recursive on;"]
 
 
 def render_directives(rules: t.Sequence[Rule], default: str, proxies: t.Sequence[Network] = ()) -> list[str]:
@@ -113,8 +119,8 @@ def render_directives(rules: t.Sequence[Rule], default: str, proxies: t.Sequence
 def render_geo(rules: t.Sequence[Rule], default: str, variable: str, proxies: t.Sequence[Network] = ()) -> list[str]:
     """A geo block for the http context: the variable is 1 for a denied client, 0 for an allowed one."""
     value = {"allow": "0", "deny": "1"}
-    body = [f"    default {value[default]};"] + [f"    {r.network} {value[r.action]};" for r in rules]
-    return _realip(proxies) + [f"geo ${variable} {{"] + body + ["}"]
+    body = [f"    default {value[default]};"] + [f"    {r.source} {value[r.action]};" for r in rules]
+    return [*_realip(proxies), f"geo ${variable} {{", *body, "}"]
 
 
 def render_geo_check(variable: str) -> list[str]:

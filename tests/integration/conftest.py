@@ -1,0 +1,154 @@
+"""Fixtures that drive the collection for real: ansible-playbook on localhost and nginx on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import textwrap
+import time
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    output: str
+    tasks: list[dict[str, t.Any]]  # one per task: {"name", "result"} for the single host
+
+    def result(self, name: str) -> dict[str, t.Any]:
+        return next(task["result"] for task in self.tasks if task["name"] == name)
+
+
+def run_playbook(tasks: list[dict[str, t.Any]], *, check: bool = False, diff: bool = False, verbosity: int = 0, callback: str = "json") -> PlaybookRun:
+    """Run the tasks on localhost in a one-play playbook; with the json callback, parse each task's result."""
+    play = [{"hosts": "localhost", "gather_facts": False, "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}, "tasks": tasks}]
+    path = REPO / ".build" / f"playbook-{os.getpid()}-{time.monotonic_ns()}.yml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0")
+    if callback == "json":
+        env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
+    command = [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)]
+    command += ["--check"] * check + ["--diff"] * diff + (["-" + "v" * verbosity] if verbosity else [])
+    try:
+        proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    finally:
+        path.unlink()
+    tasks_out: list[dict[str, t.Any]] = []
+    if callback == "json":
+        report = json.loads(proc.stdout[proc.stdout.index("{") :])
+        for play_report in report["plays"]:
+            for task in play_report["tasks"]:
+                tasks_out.append({"name": task["task"]["name"], "result": task["hosts"]["localhost"]})
+    return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, tasks_out)
+
+
+class Nginx:
+    """A private nginx master on loopback, with its own prefix; `server` is the body of one server block."""
+
+    def __init__(self, prefix: Path, server: str, http: str = "") -> None:
+        self.prefix = prefix
+        self.port = free_port()
+        (prefix / "logs").mkdir(parents=True, exist_ok=True)
+        (prefix / "www").mkdir(exist_ok=True)
+        (prefix / "www" / "index.html").write_text("ok\n")
+        self.conf = prefix / "nginx.conf"
+        self.conf.write_text(
+            textwrap.dedent(
+                """\
+                user root;
+                worker_processes 1;
+                pid {prefix}/nginx.pid;
+                error_log {prefix}/logs/error.log;
+                events {{ worker_connections 256; }}
+                http {{
+                    access_log off;
+                    client_body_temp_path {prefix}/tmp;
+                    {http}
+                    server {{
+                        listen 127.0.0.1:{port};
+                        listen [::1]:{port};
+                        root {prefix}/www;
+                        {server}
+                    }}
+                }}
+                """
+            ).format(prefix=prefix, port=self.port, server=server, http=http)
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def test_command(self) -> str:
+        return f"{NGINX} -t -q -p {self.prefix} -c {self.conf}"
+
+    def start(self) -> None:
+        subprocess.run([*self.test_command.split()], check=True)
+        self.process = subprocess.Popen([NGINX, "-p", str(self.prefix), "-c", str(self.conf), "-g", "daemon off;"])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not start listening within 10 s")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def nginx_factory(tmp_path: Path) -> t.Iterator[t.Callable[..., Nginx]]:
+    started: list[Nginx] = []
+
+    def make(server: str, http: str = "", start: bool = True) -> Nginx:
+        server_nginx = Nginx(tmp_path / f"nginx{len(started)}", server, http)
+        started.append(server_nginx)
+        if start:
+            server_nginx.start()
+        return server_nginx
+
+    yield make
+    for instance in started:
+        instance.stop()
+
+
+def http_status(port: int, path: str = "/", *, source: str = "127.0.0.1", auth: tuple[str, str] | None = None, host: str | None = None) -> int:
+    """Status of a GET from `source` (any 127.0.0.0/8 address, or ::1), with optional basic credentials."""
+    import base64
+    import http.client
+
+    target = "::1" if ":" in source else "127.0.0.1"
+    conn = http.client.HTTPConnection(target, port, timeout=10, source_address=(source, 0))
+    headers = {}
+    if auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+    if host:
+        headers["Host"] = host
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
