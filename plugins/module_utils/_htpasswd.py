@@ -179,10 +179,11 @@ class Plan:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)  # numbers of malformed lines left out (exclusive only)
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.dropped)
 
 
 def malformed_lines(entries: t.Sequence[Entry]) -> list[int]:
@@ -201,7 +202,7 @@ def plan(entries: t.Sequence[Entry], users: t.Sequence[User], *, scheme: Scheme,
             " fix them by hand, or set exclusive: true to drop them"
         )
     wanted = {user.name: user for user in users}
-    result = Plan(entries=[])
+    result = Plan(entries=[], dropped=bad)
     done: set[str] = set()
     handler = scheme.handler()
     for entry in entries:

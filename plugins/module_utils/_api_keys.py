@@ -1,0 +1,65 @@
+# Copyright (c) ollama_remote.proxy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+"""API keys as an nginx map include: `"Bearer <key>" <name>;` per key, so `$http_authorization` maps to a name.
+
+nginx cannot hash a bearer token, so the file holds keys in clear and must be readable by nginx's master only.
+Keys and names are restricted to characters that need no quoting in nginx syntax.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+HEADER = "# Managed by ollama_remote.proxy.api_keys: changes made here are overwritten. Readable by nginx's master only."
+KEY_PATTERN = re.compile(r"[A-Za-z0-9._~+/=-]+")  # RFC 6750 b64token
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]+")
+LINE_PATTERN = re.compile(r'^"Bearer (?P<key>[^"]+)" (?P<name>[^;]+);$')
+
+
+class ApiKeysError(ValueError):
+    """Bad input; the message names the key by its name, never by its value."""
+
+
+def parse_keys(items: t.Sequence[t.Mapping[str, t.Any]], *, min_key_length: int) -> dict[str, str]:
+    """Checked keys as name -> key, in the given order."""
+    keys: dict[str, str] = {}
+    for number, item in enumerate(items, 1):
+        name, key = item.get("name"), item.get("key")
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+            raise ApiKeysError(f"key {number}: name {name!r} must be letters, digits and . _ @ -")
+        if name in keys:
+            raise ApiKeysError(f"key {name!r} is listed more than once")
+        if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+            raise ApiKeysError(f"key {name!r}: a key must be letters, digits and . _ ~ + / = - only (no spaces or quotes)")
+        if len(key) < min_key_length:
+            raise ApiKeysError(f"key {name!r} is shorter than min_key_length ({min_key_length} characters)")
+        if key in keys.values():
+            raise ApiKeysError(f"key {name!r} has the same value as another key")
+        keys[name] = key
+    return keys
+
+
+def parse_file(content: str) -> dict[str, str]:
+    """Keys already in a file this plugin wrote (other lines are ignored: the file is rewritten whole)."""
+    found = {}
+    for line in content.splitlines():
+        match = LINE_PATTERN.match(line.strip())
+        if match:
+            found[match["name"]] = match["key"]
+    return found
+
+
+def render(keys: t.Mapping[str, str], newline: str) -> str:
+    lines = [HEADER, *(f'"Bearer {key}" {name};' for name, key in keys.items())]
+    return "".join(line + newline for line in lines)
+
+
+def changes(old: t.Mapping[str, str], new: t.Mapping[str, str]) -> dict[str, list[str]]:
+    return {
+        "added": [name for name in new if name not in old],
+        "updated": [name for name in new if name in old and old[name] != new[name]],
+        "removed": [name for name in old if name not in new],
+    }

@@ -1,0 +1,86 @@
+# Copyright (c) ollama_remote.proxy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The logic lives in plugins/action/config_files.py; this file holds the documentation.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: config_files
+short_description: Write a set of configuration files together, validate them, and roll all back on failure
+version_added: 0.1.0
+description:
+  - Writes each file atomically (copy on POSIX, win_copy and a rename on Windows), then runs O(validate) once.
+    When the command fails, every file the task changed is put back as it was (or removed if it was new), and the
+    task fails with the command's output. The service keeps running on the old configuration.
+  - Meant for configurations split over several files, such as nginx's, where no single file can be checked alone.
+  - Content is rendered by the caller, typically with C(lookup('ansible.builtin.template', ...)). On Windows targets
+    line endings become CRLF.
+options:
+  files:
+    description: The files to write.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description: Path on the target.
+        type: str
+        required: true
+      content:
+        description: Full content of the file.
+        type: str
+        required: true
+  secret:
+    description: Leave the content out of the diff (for keys and certificates).
+    type: bool
+    default: false
+  validate:
+    description: Command run on the target once every file is written; V(%s) is replaced by the first path.
+    type: str
+  owner:
+    description: Owner of the files (POSIX targets only).
+    type: str
+  group:
+    description: Group of the files (POSIX targets only).
+    type: str
+  mode:
+    description: Permissions of the files (POSIX targets only).
+    type: raw
+attributes:
+  action:
+    description: Runs on the controller; writes the target files through standard modules.
+    support: full
+  check_mode:
+    description: Reports what would change without writing.
+    support: full
+  diff_mode:
+    description: Shows each changed file, unless O(secret).
+    support: full
+  idempotent:
+    description: A second run with the same arguments changes nothing.
+    support: full
+  platform:
+    description: Targets it can manage files on.
+    support: full
+    platforms: [posix, windows]
+author:
+  - Ollama Remote maintainers (@ollama-remote)
+"""
+
+EXAMPLES = r"""
+- name: nginx configuration, checked before it goes live
+  ollama_remote.proxy.config_files:
+    files:
+      - path: /etc/nginx/conf.d/ollama-gateway.conf
+        content: "{{ lookup('ansible.builtin.template', 'gateway.conf.j2') }}"
+    validate: nginx -t
+    mode: "0644"
+"""
+
+RETURN = r"""
+changed_paths:
+  description: Paths whose content changed (or would change in check mode).
+  returned: success
+  type: list
+  elements: str
+"""

@@ -1,0 +1,29 @@
+# Copyright (c) ollama_remote.proxy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Make `import ansible_collections.ollama_remote.proxy...` work under plain pytest.
+
+scripts/bootstrap links the checkout to <repo>/.build/collections/ansible_collections/ollama_remote/proxy; that
+collections root goes first on sys.path. When the checkout already sits in an ansible_collections tree (as under
+ansible-test), that tree's root is used instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _collections_root() -> Path:
+    unresolved = Path(__file__).absolute().parents[2]
+    if unresolved.parent.parent.name == "ansible_collections":
+        return unresolved.parent.parent.parent
+    return REPO / ".build" / "collections"
+
+
+COLLECTIONS_ROOT = _collections_root()
+if not (COLLECTIONS_ROOT / "ansible_collections" / "ollama_remote" / "proxy").is_dir():
+    raise RuntimeError(f"{COLLECTIONS_ROOT}/ansible_collections/ollama_remote/proxy is missing; run scripts/bootstrap first")
+if str(COLLECTIONS_ROOT) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS_ROOT))
