@@ -1748,7 +1748,8 @@ class OllamaDouble:
         self._remove_blob_dir()
 
     def __enter__(self) -> OllamaDouble:
-        return self.start()
+        # Starts it unless start() was already called, so ``with OllamaDouble(...).start() as double`` works too.
+        return self if self._server is not None else self.start()
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
