@@ -18,6 +18,7 @@ ARGUMENT_SPEC: dict[str, t.Any] = {
         "required": True,
         "options": {"path": {"type": "str", "required": True}, "content": {"type": "str", "required": True}},
     },
+    "force": {"type": "bool", "default": True},
     "secret": {"type": "bool", "default": False},
     "validate": {"type": "str"},
     "owner": {"type": "str"},
@@ -45,7 +46,9 @@ class ActionModule(ActionBase):
                 text = item["content"] if item["content"].endswith("\n") or not item["content"] else item["content"] + "\n"
                 if target.windows:
                     text = text.replace("\r\n", "\n").replace("\n", "\r\n")
-                changes.append(Change(item["path"], target.read(item["path"]), text.encode("utf-8")))
+                old = target.read(item["path"])
+                new = text.encode("utf-8") if args["force"] or old is None else old
+                changes.append(Change(item["path"], old, new))
             attributes = {name: args[name] for name in ("owner", "group", "mode")}
             changed = target.apply(changes, attributes=attributes, validate=args["validate"])
             result.update(changed=changed, changed_paths=[c.path for c in changes if c.differs])

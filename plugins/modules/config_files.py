@@ -30,6 +30,12 @@ options:
         description: Full content of the file.
         type: str
         required: true
+  force:
+    description:
+      - When V(false), only files that do not exist yet are written; existing ones are left as they are (placeholders
+        that a later task fills in).
+    type: bool
+    default: true
   secret:
     description: Leave the content out of the diff (for keys and certificates).
     type: bool

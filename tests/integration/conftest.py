@@ -32,14 +32,32 @@ class PlaybookRun:
     rc: int
     output: str
     tasks: list[dict[str, t.Any]]  # one per task: {"name", "result"} for the single host
+    stats: dict[str, t.Any]  # the play recap of localhost: ok, changed, failures...
 
     def result(self, name: str) -> dict[str, t.Any]:
         return next(task["result"] for task in self.tasks if task["name"] == name)
 
 
-def run_playbook(tasks: list[dict[str, t.Any]], *, check: bool = False, diff: bool = False, verbosity: int = 0, callback: str = "json") -> PlaybookRun:
-    """Run the tasks on localhost in a one-play playbook; with the json callback, parse each task's result."""
-    play = [{"hosts": "localhost", "gather_facts": False, "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}, "tasks": tasks}]
+def run_playbook(
+    tasks: list[dict[str, t.Any]],
+    *,
+    check: bool = False,
+    diff: bool = False,
+    verbosity: int = 0,
+    callback: str = "json",
+    roles: list[str] | None = None,
+    play_vars: dict[str, t.Any] | None = None,
+) -> PlaybookRun:
+    """Run tasks (and roles) on localhost in a one-play playbook; with the json callback, parse each task's result."""
+    play: list[dict[str, t.Any]] = [
+        {
+            "hosts": "localhost",
+            "gather_facts": bool(roles),
+            "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}", **(play_vars or {})},
+            "roles": roles or [],
+            "tasks": tasks,
+        }
+    ]
     path = REPO / ".build" / f"playbook-{os.getpid()}-{time.monotonic_ns()}.yml"
     path.parent.mkdir(exist_ok=True)
     path.write_text(yaml.safe_dump(play, sort_keys=False))
@@ -53,12 +71,15 @@ def run_playbook(tasks: list[dict[str, t.Any]], *, check: bool = False, diff: bo
     finally:
         path.unlink()
     tasks_out: list[dict[str, t.Any]] = []
+    stats: dict[str, t.Any] = {}
     if callback == "json":
         report = json.loads(proc.stdout[proc.stdout.index("{") :])
         for play_report in report["plays"]:
             for task in play_report["tasks"]:
-                tasks_out.append({"name": task["task"]["name"], "result": task["hosts"]["localhost"]})
-    return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, tasks_out)
+                if "localhost" in task["hosts"]:
+                    tasks_out.append({"name": task["task"]["name"], "result": task["hosts"]["localhost"]})
+        stats = report["stats"].get("localhost", {})
+    return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, tasks_out, stats)
 
 
 class Nginx:

@@ -81,11 +81,11 @@ def test_bad_rules_fail_clearly_and_leave_the_file_byte_identical(tmp_path: Path
     path = tmp_path / "access.conf"
     path.write_bytes(b"allow 192.0.2.1;\r\ndeny all;\r\n")
     before = path.read_bytes()
-    tasks = [rules_task(path, name=name, rules=rules) for name, rules, _ in BAD_RULES]
+    tasks = [rules_task(path, name=case[0], rules=case[1]) for case in BAD_RULES]
     tasks.append(rules_task(path, name="open proxy", rules=RULES, trusted_proxies=["0.0.0.0/0"]))
     tasks.append(rules_task(path, name="geo in a marked block", rules=RULES, format="geo", marker="X"))
     run = run_playbook(tasks)
-    for name, _, message in [*BAD_RULES, ("open proxy", None, "every client"), ("geo in a marked block", None, "marked block")]:
+    for name, message in [*((case[0], case[2]) for case in BAD_RULES), ("open proxy", "every client"), ("geo in a marked block", "marked block")]:
         result = run.result(name)
         assert result.get("failed") is True, name
         assert message in result["msg"], (name, result["msg"])

@@ -319,8 +319,9 @@ class StreamGate:
     """Synchronisation points of the request tagged ``X-Test-Stream-Id: <stream_id>``.
 
     ``arrived``: the request reached the double. ``first_chunk_sent``: the first chunk of a streamed reply was written
-    to the socket (for any other reply: the whole reply, which is written only after release). ``released``: the test
-    let the reply go on. ``finished``: the double is done with the request. ``timed_out``: nobody released it within
+    to the socket (for any other reply: the whole reply, which is written only after release); it is set just after the
+    write, so a client may read the chunk a moment earlier: wait on it, do not poll it. ``released``: the test let the
+    reply go on. ``finished``: the double is done with the request. ``timed_out``: nobody released it within
     the gate timeout, so it went on by itself. ``client_gone``: the client or proxy dropped the connection mid-reply.
     """
 
@@ -974,7 +975,7 @@ class _Body:
         return int(size_text, 16)
 
     def _skip_trailers(self) -> None:
-        for _ in range(100):
+        for _line in range(100):
             if self._rfile.readline(8192) in (b"\r\n", b"\n", b""):
                 return
         raise _BadRequest("too many trailers")
@@ -1171,6 +1172,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Record the exchange, then send the status line and headers: the record exists before the client sees a byte."""
         self._record(status)
         self._started = True
+        self.log_request(status)
         self.send_response_only(status)
         self.send_header("Date", self.date_time_string())
         for name, value in [*headers, *self._extra_headers]:
@@ -1873,10 +1875,10 @@ class OllamaDouble:
 def parse_listen(value: str) -> tuple[str, int]:
     """``HOST:PORT`` or ``[IPV6]:PORT``, the OLLAMA_HOST form without a scheme."""
     if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
+        host, _bracket, rest = value[1:].partition("]")
         port_text = rest[1:] if rest.startswith(":") else ""
     else:
-        host, _, port_text = value.rpartition(":")
+        host, _colon, port_text = value.rpartition(":")
     if not host or not port_text.isdigit() or int(port_text) > 65535:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT or [IPV6]:PORT, got {value!r}")
     return host, int(port_text)

@@ -71,7 +71,7 @@ def test_windows_tasks_exist() -> None:
     assert len(WINDOWS_TASKS) >= 10
 
 
-@pytest.mark.parametrize(("where", "module", "task"), WINDOWS_TASKS, ids=[where for where, _, _ in WINDOWS_TASKS])
+@pytest.mark.parametrize(("where", "module", "task"), WINDOWS_TASKS, ids=[case[0] for case in WINDOWS_TASKS])
 def test_windows_task_uses_documented_options(where: str, module: str, task: dict[str, t.Any]) -> None:
     options = documented_options(module)
     names = {alias: name for name, spec in options.items() for alias in [name, *(spec.get("aliases") or [])]}

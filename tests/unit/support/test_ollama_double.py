@@ -286,7 +286,7 @@ def test_allowed_preflight_is_answered_before_the_host_check(double: OllamaDoubl
 
 
 def test_extra_origins_mirror_ollama_origins() -> None:
-    origins = parse_ollama_origins("\"chrome-extension://*,https://ui.example\"")
+    origins = parse_ollama_origins('"chrome-extension://*,https://ui.example"')
     assert origins == ["chrome-extension://*", "https://ui.example"]
     with OllamaDouble(origins=origins) as double:
         assert call(double, "GET", "/api/tags", headers={"Origin": "chrome-extension://abcdef"}).status == 200
@@ -454,7 +454,8 @@ def test_ndjson_first_chunk_is_readable_before_release(double: OllamaDouble) -> 
         first = json.loads(response.readline())
         gate = double.gate(stream_id)
         assert (first["message"], first["done"]) == ({"role": "assistant", "content": "Hello"}, False)
-        assert gate.first_chunk_sent.is_set() and not gate.released.is_set()
+        assert not gate.released.is_set()  # the first chunk crossed while the rest was still held back
+        assert double.wait_for_first_chunk(stream_id, TIMEOUT)
         double.release(stream_id)
         rest = [json.loads(line) for line in response.read().splitlines()]
     assert "".join(part["message"]["content"] for part in [first, *rest]) == DEFAULT_REPLY
@@ -539,7 +540,7 @@ def test_non_streamed_reply_is_held_whole_until_release(double: OllamaDouble) ->
 def test_http10_stream_is_delimited_by_closing(double: OllamaDouble) -> None:
     body = json.dumps(CHAT).encode()
     raw = raw_exchange(double, b"POST /api/chat HTTP/1.0\r\nHost: 127.0.0.1:11434\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-    head, _, payload = raw.partition(b"\r\n\r\n")
+    head, _blank, payload = raw.partition(b"\r\n\r\n")
     assert b"Transfer-Encoding" not in head and b"Content-Length" not in head
     assert json.loads(payload.splitlines()[-1])["done"] is True
 
@@ -547,7 +548,7 @@ def test_http10_stream_is_delimited_by_closing(double: OllamaDouble) -> None:
 def test_keep_alive_serves_several_requests_on_one_connection(double: OllamaDouble) -> None:
     connection = http.client.HTTPConnection(double.host, double.port, timeout=TIMEOUT)
     with contextlib.closing(connection):
-        for _ in range(3):
+        for _request in range(3):
             connection.request("POST", "/api/chat", body=json.dumps(CHAT))
             assert json.loads(connection.getresponse().read().splitlines()[-1])["done"]
     assert len({record.client_address for record in double.requests}) == 1
@@ -571,7 +572,7 @@ def test_blob_upload_with_content_length(double: OllamaDouble) -> None:
 def test_blob_upload_chunked_streams_to_disk(double: OllamaDouble) -> None:
     piece, count = bytes(range(256)) * 4096, 64  # 64 MiB in 1 MiB chunks
     digest = hashlib.sha256()
-    for _ in range(count):
+    for _piece in range(count):
         digest.update(piece)
     connection = http.client.HTTPConnection(double.host, double.port, timeout=TIMEOUT)
     tracemalloc.start()
@@ -659,22 +660,22 @@ def test_parse_listen() -> None:
 
 
 def test_runs_as_a_script() -> None:
-    process = subprocess.Popen([sys.executable, str(SCRIPT), "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            assert selector.select(TIMEOUT), "the double printed nothing"
-        line = process.stdout.readline()
-        assert line.startswith("listening on http://127.0.0.1:")
-        address = urlsplit(line.split()[-1])
-        connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=TIMEOUT)
-        with contextlib.closing(connection):
-            connection.request("GET", "/api/version")
-            assert json.loads(connection.getresponse().read())["version"]
-    finally:
-        process.terminate()
-        assert process.wait(TIMEOUT) == 0
+    with subprocess.Popen([sys.executable, str(SCRIPT), "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            with selectors.DefaultSelector() as selector:
+                selector.register(process.stdout, selectors.EVENT_READ)
+                assert selector.select(TIMEOUT), "the double printed nothing"
+            line = process.stdout.readline()
+            assert line.startswith("listening on http://127.0.0.1:")
+            address = urlsplit(line.split()[-1])
+            connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=TIMEOUT)
+            with contextlib.closing(connection):
+                connection.request("GET", "/api/version")
+                assert json.loads(connection.getresponse().read())["version"]
+        finally:
+            process.terminate()
+            assert process.wait(TIMEOUT) == 0
 
 
 # --- Real clients, when installed ------------------------------------------------------------------------------------

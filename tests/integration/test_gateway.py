@@ -1,0 +1,265 @@
+"""The gateway role converged on this machine for real, in front of the Ollama test double, and probed as clients do.
+
+nginx is the distribution's, run by the role through the distribution's service manager; it listens on loopback
+ports only. Client addresses are chosen by binding sources in 127.0.0.0/8 and ::1.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import secrets
+import socket
+import ssl
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.ollama_double import OllamaDouble
+
+from .conftest import free_port, run_playbook
+
+GATEWAY_DIR = Path("/etc/nginx/ollama-gateway")
+CONF_FILE = Path("/etc/nginx/conf.d/ollama-gateway.conf")
+ACME_WEBROOT = Path("/var/www/ollama-acme")
+PASSWORDS = {"alice": secrets.token_urlsafe(24), "root-admin": secrets.token_urlsafe(24)}
+KEYS = {"langflow": secrets.token_urlsafe(32), "ops-key": secrets.token_urlsafe(32)}
+BLOCKED, OUTSIDE, TRUSTED = "127.0.0.66", "127.0.1.5", "127.0.0.77"
+
+
+@dataclass
+class Gateway:
+    https_port: int
+    http_port: int
+    double: OllamaDouble
+    play_vars: dict[str, t.Any]
+
+    def context(self, *, check_hostname: bool = True) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=str(GATEWAY_DIR / "tls" / "fullchain.pem"))
+        context.check_hostname = check_hostname  # the certificate names 127.0.0.1 (as an IP address), not ::1
+        return context
+
+    def connect(self, source: str = "127.0.0.1") -> http.client.HTTPSConnection:
+        ipv6 = ":" in source
+        context = self.context(check_hostname=not ipv6)
+        return http.client.HTTPSConnection("::1" if ipv6 else "127.0.0.1", self.https_port, timeout=30, source_address=(source, 0), context=context)
+
+    def request(
+        self, method: str, path: str, *, source: str = "127.0.0.1", auth: str | None = None, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        conn = self.connect(source)
+        all_headers = {**authorization(auth), **(headers or {})}
+        try:
+            conn.request(method, path, body=body, headers=all_headers)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+
+def authorization(who: str | None) -> dict[str, str]:
+    """Credentials by name: a user (basic), a key name (bearer), 'wrong', 'bad-key', or None."""
+    if who is None:
+        return {}
+    if who in PASSWORDS:
+        return {"Authorization": "Basic " + base64.b64encode(f"{who}:{PASSWORDS[who]}".encode()).decode()}
+    if who in KEYS:
+        return {"Authorization": f"Bearer {KEYS[who]}"}
+    if who == "wrong":
+        return {"Authorization": "Basic " + base64.b64encode(b"alice:not-the-password").decode()}
+    return {"Authorization": "Bearer " + secrets.token_urlsafe(32)}
+
+
+def gateway_vars(double: OllamaDouble, https_port: int, http_port: int) -> dict[str, t.Any]:
+    return {
+        "gateway_server_name": "127.0.0.1",
+        "gateway_listen_addresses": ["127.0.0.1", "[::1]"],
+        "gateway_https_port": https_port,
+        "gateway_http_port": http_port,
+        "gateway_backends": [f"127.0.0.1:{double.port}"],
+        "gateway_users": [
+            {"name": "alice", "password": PASSWORDS["alice"]},
+            {"name": "root-admin", "password": PASSWORDS["root-admin"], "admin": True},
+        ],
+        "gateway_api_keys": [{"name": "langflow", "key": KEYS["langflow"]}, {"name": "ops-key", "key": KEYS["ops-key"], "admin": True}],
+        "gateway_allow": [{"deny": BLOCKED}, {"allow": "127.0.0.0/24"}, {"allow": "::1"}],
+        "gateway_trusted_networks": [TRUSTED],
+        # Generous: the tests send bursts from one address.
+        "gateway_rate_limit": "1000r/s",
+        "gateway_rate_burst": 1000,
+    }
+
+
+@pytest.fixture(scope="module")
+def gateway() -> t.Iterator[Gateway]:
+    with OllamaDouble(host="127.0.0.1", port=0) as double:
+        https_port, http_port = free_port(), free_port()
+        play_vars = gateway_vars(double, https_port, http_port)
+        run = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=play_vars)
+        assert run.rc == 0, run.output[-4000:]
+        yield Gateway(https_port, http_port, double, play_vars)
+
+
+ACCESS_CASES = [
+    # (source, credentials, method, path, status)
+    ("127.0.0.1", None, "GET", "/api/tags", 401),
+    ("127.0.0.1", "wrong", "GET", "/api/tags", 401),
+    ("127.0.0.1", "bad-key", "GET", "/api/tags", 401),
+    ("127.0.0.1", "alice", "GET", "/api/tags", 200),
+    ("127.0.0.1", "langflow", "GET", "/api/tags", 200),
+    ("127.0.0.1", "alice", "GET", "/", 200),
+    ("127.0.0.1", "langflow", "GET", "/v1/models", 200),
+    ("::1", "alice", "GET", "/api/version", 200),
+    (BLOCKED, "alice", "GET", "/api/tags", 403),
+    (OUTSIDE, "alice", "GET", "/api/tags", 403),
+    (OUTSIDE, None, "GET", "/api/tags", 403),
+    (TRUSTED, None, "GET", "/api/tags", 200),
+    (TRUSTED, None, "POST", "/api/pull", 403),
+    (TRUSTED, "wrong", "POST", "/api/pull", 403),
+    ("127.0.0.1", "alice", "POST", "/api/pull", 403),
+    ("127.0.0.1", "langflow", "POST", "/api/create", 403),
+    ("127.0.0.1", "alice", "DELETE", "/api/delete", 403),
+    ("127.0.0.1", "alice", "POST", "/api/me", 403),
+    ("127.0.0.1", "alice", "POST", "/api/experimental/web_search", 403),
+    ("127.0.0.1", "root-admin", "POST", "/api/pull", 200),
+    ("127.0.0.1", "ops-key", "POST", "/api/pull", 200),
+    ("127.0.0.1", "alice", "GET", "/api/unknown", 404),
+    ("127.0.0.1", None, "GET", "/api/unknown", 401),
+    ("127.0.0.1", "alice", "POST", "/api/%70ull", 403),
+    ("127.0.0.1", "alice", "POST", "/api//pull", 400),
+    ("127.0.0.1", "alice", "POST", "/api/chat/../pull", 400),
+]
+
+
+@pytest.mark.parametrize(("source", "who", "method", "path", "status"), ACCESS_CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[3]}" for c in ACCESS_CASES])
+def test_access_decisions(gateway: Gateway, source: str, who: str | None, method: str, path: str, status: int) -> None:
+    before = len(gateway.double.requests)
+    body = json.dumps({"model": "llama3.2", "name": "llama3.2", "stream": False}).encode() if method != "GET" else None
+    got, _ = gateway.request(method, path, source=source, auth=who, body=body)
+    assert got == status
+    reached = len(gateway.double.requests) - before
+    assert reached == (1 if status == 200 else 0), "only allowed requests may reach Ollama"
+
+
+def test_what_reaches_ollama_is_accepted_and_carries_no_credentials(gateway: Gateway) -> None:
+    gateway.double.reset()
+    for who in ("alice", "langflow"):
+        status, _ = gateway.request("GET", "/api/tags", auth=who, headers={"Origin": "https://evil.example"})
+        assert status == 200
+    for recorded in gateway.double.requests:
+        assert recorded.header("Host") == "localhost"
+        assert recorded.header("Authorization") is None
+        assert recorded.header("Origin") is None
+
+
+@pytest.mark.parametrize(("path", "payload", "first_marker"), [
+    ("/api/chat", {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}]}, b'"done":false'),
+    ("/v1/chat/completions", {"model": "llama3.2", "stream": True, "messages": [{"role": "user", "content": "hi"}]}, b"data: "),
+])  # fmt: skip
+def test_first_chunk_arrives_before_the_rest_exists(gateway: Gateway, path: str, payload: dict[str, t.Any], first_marker: bytes) -> None:
+    """The double holds the stream after its first chunk until released: a buffering proxy would deliver nothing."""
+    stream_id = secrets.token_hex(8)
+    conn = gateway.connect()
+    try:
+        conn.request("POST", path, body=json.dumps(payload).encode(), headers={**authorization("langflow"), "X-Test-Stream-Id": stream_id})
+        response = conn.getresponse()
+        assert response.status == 200
+        first = response.readline()
+        assert first_marker in first
+        gate = gateway.double.gate(stream_id)
+        assert not gate.released.is_set(), "the first chunk must arrive while the double still holds the rest"
+        gateway.double.release(stream_id)
+        rest = response.read()
+        assert gate.finished.wait(10)
+        assert not gate.timed_out
+        assert b"done" in rest or b"[DONE]" in rest
+    finally:
+        conn.close()
+
+
+def test_blob_upload_streams_through_for_admins(gateway: Gateway) -> None:
+    import hashlib
+
+    blob = secrets.token_bytes(8 * 1024 * 1024)  # 8 MiB: far past nginx's 1 MiB default body limit
+    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    status, _ = gateway.request("POST", f"/api/blobs/{digest}", auth="ops-key", body=blob)
+    assert status == 201
+    assert gateway.request("HEAD", f"/api/blobs/{digest}", auth="ops-key")[0] == 200
+    assert gateway.request("POST", f"/api/blobs/{digest}", auth="langflow", body=b"x")[0] == 403
+
+
+def test_port_80_serves_the_acme_challenge_to_anyone_and_redirects_the_rest(gateway: Gateway) -> None:
+    token = secrets.token_urlsafe(16)
+    challenge = ACME_WEBROOT / ".well-known" / "acme-challenge" / token
+    challenge.write_text("proof\n")
+    try:
+        for source in (OUTSIDE, BLOCKED):
+            conn = http.client.HTTPConnection("127.0.0.1", gateway.http_port, timeout=10, source_address=(source, 0))
+            conn.request("GET", f"/.well-known/acme-challenge/{token}")
+            response = conn.getresponse()
+            assert (response.status, response.read()) == (200, b"proof\n")
+            conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", gateway.http_port, timeout=10)
+        conn.request("GET", "/api/tags?x=1", headers={"Host": "evil.example"})
+        response = conn.getresponse()
+        assert response.status == 308
+        assert response.getheader("Location") == f"https://127.0.0.1:{gateway.https_port}/api/tags?x=1"
+        conn.close()
+    finally:
+        challenge.unlink()
+
+
+def test_tls_settings(gateway: Gateway) -> None:
+    conn = gateway.connect()
+    conn.request("GET", "/api/version", headers=authorization("alice"))
+    response = conn.getresponse()
+    assert response.status == 200
+    assert response.getheader("Strict-Transport-Security") == "max-age=63072000; includeSubDomains"
+    assert response.getheader("Server") == "nginx"  # no version
+    conn.close()
+    old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    old.maximum_version = ssl.TLSVersion.TLSv1_1
+    old.minimum_version = ssl.TLSVersion.TLSv1
+    old.check_hostname, old.verify_mode = False, ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", gateway.https_port), timeout=10) as raw, pytest.raises(ssl.SSLError):
+        old.wrap_socket(raw)
+
+
+def test_real_clients_work_through_the_gateway(gateway: Gateway) -> None:
+    ollama = pytest.importorskip("ollama")
+    openai = pytest.importorskip("openai")
+    import httpx
+
+    url = f"https://127.0.0.1:{gateway.https_port}"
+    verify = ssl.create_default_context(cafile=str(GATEWAY_DIR / "tls" / "fullchain.pem"))
+    by_password = ollama.Client(host=url, auth=("alice", PASSWORDS["alice"]), verify=verify)
+    assert by_password.list().models
+    reply = by_password.chat(model="llama3.2", messages=[{"role": "user", "content": "hi"}])
+    assert reply.message.content
+    by_key = ollama.Client(host=url, headers={"Authorization": f"Bearer {KEYS['langflow']}"}, verify=verify)
+    assert "".join(part.message.content for part in by_key.chat(model="llama3.2", messages=[{"role": "user", "content": "hi"}], stream=True))
+    sdk = openai.OpenAI(base_url=url + "/v1", api_key=KEYS["langflow"], http_client=httpx.Client(verify=verify))
+    completion = sdk.chat.completions.create(model="llama3.2", messages=[{"role": "user", "content": "hi"}])
+    assert completion.choices[0].message.content
+    assert [m.id for m in sdk.models.list()]
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=url + "/v1", api_key="not-a-key", http_client=httpx.Client(verify=verify)).models.list()
+
+
+def test_second_converge_changes_nothing(gateway: Gateway) -> None:
+    run = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=gateway.play_vars)
+    assert run.rc == 0, run.output[-4000:]
+    assert run.stats["changed"] == 0, [task["name"] for task in run.tasks if task["result"].get("changed")]
+
+
+def test_broken_change_is_rolled_back_and_the_old_config_keeps_serving(gateway: Gateway) -> None:
+    before = CONF_FILE.read_bytes()
+    run = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars={**gateway.play_vars, "gateway_rate_limit": "ten-per-second"})
+    assert run.rc != 0
+    failed = next(task["result"] for task in run.tasks if task["result"].get("failed"))
+    assert "put back" in failed["msg"] and "invalid rate" in failed["msg"]
+    assert CONF_FILE.read_bytes() == before
+    assert gateway.request("GET", "/api/tags", auth="alice")[0] == 200
