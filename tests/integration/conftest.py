@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -173,3 +174,15 @@ def http_status(port: int, path: str = "/", *, source: str = "127.0.0.1", auth: 
         return response.status
     finally:
         conn.close()
+
+
+SYSTEM_NGINX_LOCK = Path("/run/lock/ollama-remote-proxy-system-nginx.lock")
+
+
+@pytest.fixture(scope="module")
+def system_nginx() -> t.Iterator[None]:
+    """Hold the machine's nginx (and /etc/nginx) for one test module; other test processes wait their turn."""
+    SYSTEM_NGINX_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with SYSTEM_NGINX_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

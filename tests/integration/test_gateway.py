@@ -94,7 +94,7 @@ def gateway_vars(double: OllamaDouble, https_port: int, http_port: int) -> dict[
 
 
 @pytest.fixture(scope="module")
-def gateway() -> t.Iterator[Gateway]:
+def gateway(system_nginx: None) -> t.Iterator[Gateway]:
     with OllamaDouble(host="127.0.0.1", port=0) as double:
         https_port, http_port = free_port(), free_port()
         play_vars = gateway_vars(double, https_port, http_port)
@@ -138,7 +138,7 @@ ACCESS_CASES = [
 def test_access_decisions(gateway: Gateway, source: str, who: str | None, method: str, path: str, status: int) -> None:
     before = len(gateway.double.requests)
     body = json.dumps({"model": "llama3.2", "name": "llama3.2", "stream": False}).encode() if method != "GET" else None
-    got, _ = gateway.request(method, path, source=source, auth=who, body=body)
+    got = gateway.request(method, path, source=source, auth=who, body=body)[0]
     assert got == status
     reached = len(gateway.double.requests) - before
     assert reached == (1 if status == 200 else 0), "only allowed requests may reach Ollama"
@@ -147,7 +147,7 @@ def test_access_decisions(gateway: Gateway, source: str, who: str | None, method
 def test_what_reaches_ollama_is_accepted_and_carries_no_credentials(gateway: Gateway) -> None:
     gateway.double.reset()
     for who in ("alice", "langflow"):
-        status, _ = gateway.request("GET", "/api/tags", auth=who, headers={"Origin": "https://evil.example"})
+        status = gateway.request("GET", "/api/tags", auth=who, headers={"Origin": "https://evil.example"})[0]
         assert status == 200
     for recorded in gateway.double.requests:
         assert recorded.header("Host") == "localhost"
@@ -185,7 +185,7 @@ def test_blob_upload_streams_through_for_admins(gateway: Gateway) -> None:
 
     blob = secrets.token_bytes(8 * 1024 * 1024)  # 8 MiB: far past nginx's 1 MiB default body limit
     digest = "sha256:" + hashlib.sha256(blob).hexdigest()
-    status, _ = gateway.request("POST", f"/api/blobs/{digest}", auth="ops-key", body=blob)
+    status = gateway.request("POST", f"/api/blobs/{digest}", auth="ops-key", body=blob)[0]
     assert status == 201
     assert gateway.request("HEAD", f"/api/blobs/{digest}", auth="ops-key")[0] == 200
     assert gateway.request("POST", f"/api/blobs/{digest}", auth="langflow", body=b"x")[0] == 403
