@@ -6,101 +6,20 @@ ports only. Client addresses are chosen by binding sources in 127.0.0.0/8 and ::
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import secrets
 import socket
 import ssl
 import typing as t
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.support.ollama_double import OllamaDouble
+from .conftest import BLOCKED, GATEWAY_DIR, KEYS, OUTSIDE, PASSWORDS, TRUSTED, Gateway, authorization, run_playbook
 
-from .conftest import free_port, run_playbook
-
-GATEWAY_DIR = Path("/etc/nginx/ollama-gateway")
 CONF_FILE = Path("/etc/nginx/conf.d/ollama-gateway.conf")
 ACME_WEBROOT = Path("/var/www/ollama-acme")
-PASSWORDS = {"alice": secrets.token_urlsafe(24), "root-admin": secrets.token_urlsafe(24)}
-KEYS = {"langflow": secrets.token_urlsafe(32), "ops-key": secrets.token_urlsafe(32)}
-BLOCKED, OUTSIDE, TRUSTED = "127.0.0.66", "127.0.1.5", "127.0.0.77"
-
-
-@dataclass
-class Gateway:
-    https_port: int
-    http_port: int
-    double: OllamaDouble
-    play_vars: dict[str, t.Any]
-
-    def context(self, *, check_hostname: bool = True) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=str(GATEWAY_DIR / "tls" / "fullchain.pem"))
-        context.check_hostname = check_hostname  # the certificate names 127.0.0.1 (as an IP address), not ::1
-        return context
-
-    def connect(self, source: str = "127.0.0.1") -> http.client.HTTPSConnection:
-        ipv6 = ":" in source
-        context = self.context(check_hostname=not ipv6)
-        return http.client.HTTPSConnection("::1" if ipv6 else "127.0.0.1", self.https_port, timeout=30, source_address=(source, 0), context=context)
-
-    def request(
-        self, method: str, path: str, *, source: str = "127.0.0.1", auth: str | None = None, body: bytes | None = None, headers: dict[str, str] | None = None
-    ) -> tuple[int, bytes]:
-        conn = self.connect(source)
-        all_headers = {**authorization(auth), **(headers or {})}
-        try:
-            conn.request(method, path, body=body, headers=all_headers)
-            response = conn.getresponse()
-            return response.status, response.read()
-        finally:
-            conn.close()
-
-
-def authorization(who: str | None) -> dict[str, str]:
-    """Credentials by name: a user (basic), a key name (bearer), 'wrong', 'bad-key', or None."""
-    if who is None:
-        return {}
-    if who in PASSWORDS:
-        return {"Authorization": "Basic " + base64.b64encode(f"{who}:{PASSWORDS[who]}".encode()).decode()}
-    if who in KEYS:
-        return {"Authorization": f"Bearer {KEYS[who]}"}
-    if who == "wrong":
-        return {"Authorization": "Basic " + base64.b64encode(b"alice:not-the-password").decode()}
-    return {"Authorization": "Bearer " + secrets.token_urlsafe(32)}
-
-
-def gateway_vars(double: OllamaDouble, https_port: int, http_port: int) -> dict[str, t.Any]:
-    return {
-        "gateway_server_name": "127.0.0.1",
-        "gateway_listen_addresses": ["127.0.0.1", "[::1]"],
-        "gateway_https_port": https_port,
-        "gateway_http_port": http_port,
-        "gateway_backends": [f"127.0.0.1:{double.port}"],
-        "gateway_users": [
-            {"name": "alice", "password": PASSWORDS["alice"]},
-            {"name": "root-admin", "password": PASSWORDS["root-admin"], "admin": True},
-        ],
-        "gateway_api_keys": [{"name": "langflow", "key": KEYS["langflow"]}, {"name": "ops-key", "key": KEYS["ops-key"], "admin": True}],
-        "gateway_allow": [{"deny": BLOCKED}, {"allow": "127.0.0.0/24"}, {"allow": "::1"}],
-        "gateway_trusted_networks": [TRUSTED],
-        # Generous: the tests send bursts from one address.
-        "gateway_rate_limit": "1000r/s",
-        "gateway_rate_burst": 1000,
-    }
-
-
-@pytest.fixture(scope="module")
-def gateway(system_nginx: None) -> t.Iterator[Gateway]:
-    with OllamaDouble(host="127.0.0.1", port=0) as double:
-        https_port, http_port = free_port(), free_port()
-        play_vars = gateway_vars(double, https_port, http_port)
-        run = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=play_vars)
-        assert run.rc == 0, run.output[-4000:]
-        yield Gateway(https_port, http_port, double, play_vars)
 
 
 ACCESS_CASES = [

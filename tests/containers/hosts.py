@@ -1,0 +1,252 @@
+"""Container hosts for molecule and the rollout tests: Debian 12 under systemd-nspawn, systemd as PID 1, sshd on loopback.
+
+The containers share this machine's network (there is no Docker or podman here), so each host is one address in
+127.0.2.0/24: its sshd, its nginx and the Ollama test double standing in for its Ollama all listen there and
+nowhere else. The double runs on this machine; the host reaches it through the shared network. The root file system
+is made once with debootstrap into a cache outside the checkout and copied per host; each state directory has its
+own SSH key.
+
+Command line (stdlib only, so any python3 runs it)::
+
+    python3 tests/containers/hosts.py rootfs                               # build the cached root file system
+    python3 tests/containers/hosts.py up --state DIR gw1=127.0.2.11 ...    # start hosts, print them as JSON
+    python3 tests/containers/hosts.py ollama --state DIR stop|start gw1   # take a host's Ollama away, or back
+    python3 tests/containers/hosts.py down --state DIR [gw1 ...]           # stop hosts (all without names)
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+CACHE = Path(os.environ.get("OLLAMA_PROXY_ROOTFS_CACHE", "/var/cache/ollama-remote-proxy"))
+ROOTFS = CACHE / "rootfs-bookworm"
+MIRROR = "http://deb.debian.org/debian"
+# python3-apt for ansible.builtin.apt, iproute2 for the ollama role's `ss`; nginx comes from the gateway role.
+PACKAGES = "python3,python3-apt,systemd,systemd-sysv,dbus,openssh-server,iproute2,ca-certificates"
+SSH_PORT = 2222
+OLLAMA_PORT = 11500
+OLLAMA_DOUBLE = Path(__file__).resolve().parents[1] / "support" / "ollama_double.py"
+# A gated test stream (X-Test-Stream-Id) holds its rest this long: the verify playbook's unbuffered-stream probe.
+OLLAMA_GATE_SECONDS = 1
+BOOT_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+
+
+@dataclass
+class Host:
+    """One container host as molecule's instance config (and an Ansible inventory) describes it."""
+
+    instance: str
+    address: str
+    port: int
+    user: str
+    identity_file: str
+
+
+def run(*command: str | Path) -> None:
+    subprocess.run([str(part) for part in command], check=True)
+
+
+def build_rootfs() -> Path:
+    """The cached root file system, built on first use; concurrent callers wait for one build."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE / "rootfs.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (ROOTFS / ".complete").exists():
+            return ROOTFS
+        partial = CACHE / "rootfs-bookworm.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        run("debootstrap", "--variant=minbase", f"--include={PACKAGES}", "bookworm", partial, MIRROR)
+        run("chroot", partial, "apt-get", "clean")
+        # Package scripts must not start services: the container shares this machine's network, and nginx's
+        # default site would take port 80 on every address. The roles start what they manage themselves.
+        policy = partial / "usr/sbin/policy-rc.d"
+        policy.write_text("#!/bin/sh\nexit 101\n")
+        policy.chmod(0o755)
+        (partial / "etc/apt/sources.list").write_text(
+            f"deb {MIRROR} bookworm main\ndeb {MIRROR} bookworm-updates main\ndeb http://deb.debian.org/debian-security bookworm-security main\n"
+        )
+        # Downloaded now, installed by the gateway role: a converge needs no download.
+        run("chroot", partial, "apt-get", "update", "-qq")
+        run("chroot", partial, "apt-get", "install", "-qq", "--download-only", "nginx")
+        for key in (partial / "etc/ssh").glob("ssh_host_*"):
+            key.unlink()  # each host makes its own
+        (partial / ".complete").touch()
+        partial.rename(ROOTFS)
+        return ROOTFS
+
+
+def ssh_key(state: Path) -> Path:
+    """The state directory's SSH key, made on first use."""
+    key = state / "id_ed25519"
+    if not key.exists():
+        state.mkdir(parents=True, exist_ok=True)
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "container-hosts", "-f", key)
+    return key
+
+
+def path(state: Path, name: str, suffix: str = "") -> Path:
+    """A host's root directory, or with a suffix its .pid, .log, .ollama.pid or .ollama.log file."""
+    return state / "hosts" / f"{name}{suffix}"
+
+
+def prepare(state: Path, name: str, address: str) -> None:
+    """A fresh copy of the root file system with its own host keys, sshd address and authorized key."""
+    root = path(state, name)
+    shutil.rmtree(root, ignore_errors=True)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    run("cp", "-a", "--reflink=auto", build_rootfs(), root)
+    run("ssh-keygen", "-q", "-A", "-f", root)
+    (root / "etc/hostname").write_text(f"{name}\n")
+    (root / "etc/ssh/sshd_config.d/container-host.conf").write_text(
+        f"ListenAddress {address}:{SSH_PORT}\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n"
+    )
+    ssh_dir = root / "root/.ssh"
+    ssh_dir.mkdir(mode=0o700, exist_ok=True)
+    authorized = ssh_dir / "authorized_keys"
+    authorized.write_text(Path(f"{ssh_key(state)}.pub").read_text())
+    authorized.chmod(0o600)
+
+
+def spawn(command: list[str], pid_file: Path, log_file: Path) -> int:
+    """Start a process that outlives this command (molecule runs it from a task) and record its pid."""
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    pid_file.write_text(f"{process.pid}\n")
+    return process.pid
+
+
+def boot(state: Path, name: str) -> int:
+    # --register=no --keep-unit: there is no system bus for machined here.
+    command = ["systemd-nspawn", "-q", "-D", str(path(state, name)), "--register=no", "--keep-unit", "--console=passive", "-b", "-M", name]
+    return spawn(command, path(state, name, ".pid"), path(state, name, ".log"))
+
+
+def start_ollama(state: Path, name: str, address: str) -> None:
+    command = [sys.executable, str(OLLAMA_DOUBLE), "--listen", f"{address}:{OLLAMA_PORT}", "--gate-timeout", str(OLLAMA_GATE_SECONDS)]
+    pid = spawn(command, path(state, name, ".ollama.pid"), path(state, name, ".ollama.log"))
+    path(state, name, ".ollama.address").write_text(address)
+    wait_for(address, OLLAMA_PORT, pid, b"")
+
+
+def wait_for(address: str, port: int, pid: int, greeting: bytes) -> None:
+    """Wait until address:port accepts connections (and sends `greeting` first), while process `pid` lives."""
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            raise RuntimeError(f"process {pid} exited before {address}:{port} answered")
+        try:
+            with socket.create_connection((address, port), timeout=2) as conn:
+                if not greeting or conn.recv(64).startswith(greeting):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing answered on {address}:{port} within {BOOT_TIMEOUT:.0f} s")
+
+
+def up(state: Path, hosts: dict[str, str]) -> list[Host]:
+    """Start the hosts (replacing any of the same name) with their Ollama doubles; all boot at once."""
+    booting = []
+    for name, address in hosts.items():
+        if not ipaddress.ip_address(address).is_loopback:
+            raise ValueError(f"{name}: {address} is not a loopback address; the hosts share this machine's network")
+        stop(state, name)
+        prepare(state, name, address)
+        start_ollama(state, name, address)
+        booting.append((address, boot(state, name)))
+    for address, pid in booting:
+        wait_for(address, SSH_PORT, pid, b"SSH-")
+    key = str(ssh_key(state))
+    return [Host(instance=name, address=address, port=SSH_PORT, user="root", identity_file=key) for name, address in hosts.items()]
+
+
+def recorded_pid(pid_file: Path, marker: str) -> int | None:
+    """The pid in `pid_file` if that process is still ours: its command line contains `marker`."""
+    if not pid_file.exists():
+        return None
+    pid = int(pid_file.read_text())
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    return pid if marker.encode() in command else None
+
+
+def terminate(pid_file: Path, marker: str) -> None:
+    """SIGTERM (systemd-nspawn turns it into a clean shutdown), SIGKILL after a timeout; only a process we started."""
+    pid = recorded_pid(pid_file, marker)
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if Path(f"/proc/{pid}").exists():
+            os.kill(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+
+
+def stop_ollama(state: Path, name: str) -> None:
+    terminate(path(state, name, ".ollama.pid"), str(OLLAMA_DOUBLE))
+
+
+def stop(state: Path, name: str) -> None:
+    """Power the host off, stop its Ollama double, and remove its files."""
+    terminate(path(state, name, ".pid"), str(path(state, name)))
+    stop_ollama(state, name)
+    shutil.rmtree(path(state, name), ignore_errors=True)
+    for suffix in (".log", ".ollama.log", ".ollama.address"):
+        path(state, name, suffix).unlink(missing_ok=True)
+
+
+def down(state: Path, names: list[str]) -> None:
+    if not names and (state / "hosts").is_dir():
+        names = sorted({entry.name.split(".")[0] for entry in (state / "hosts").iterdir()})
+    for name in names:
+        stop(state, name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("rootfs", help="build the cached root file system")
+    start = commands.add_parser("up", help="start hosts and print them as JSON")
+    start.add_argument("--state", type=Path, required=True, help="directory for the hosts and their SSH key")
+    start.add_argument("hosts", nargs="+", metavar="NAME=ADDRESS")
+    ollama = commands.add_parser("ollama", help="stop or start a host's Ollama double")
+    ollama.add_argument("--state", type=Path, required=True)
+    ollama.add_argument("action", choices=["stop", "start"])
+    ollama.add_argument("name")
+    finish = commands.add_parser("down", help="stop and remove hosts")
+    finish.add_argument("--state", type=Path, required=True)
+    finish.add_argument("names", nargs="*", metavar="NAME")
+    args = parser.parse_args(argv)
+    if args.command == "rootfs":
+        print(build_rootfs())
+    elif args.command == "up":
+        hosts = dict(spec.split("=", 1) for spec in args.hosts)
+        print(json.dumps([asdict(host) for host in up(args.state.resolve(), hosts)]))
+    elif args.command == "ollama":
+        state = args.state.resolve()
+        stop_ollama(state, args.name)
+        if args.action == "start":
+            start_ollama(state, args.name, path(state, args.name, ".ollama.address").read_text())
+    else:
+        down(args.state.resolve(), args.names)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

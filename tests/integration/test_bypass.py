@@ -1,0 +1,319 @@
+"""A bypass corpus sent byte for byte to the converged gateway: every case asserts nginx's status and what reached Ollama.
+
+Each request is written by hand and sent over its own TLS socket (or plain TCP to the redirect port), so nothing
+normalises it on the way. The Ollama test double records every request that reaches it: a case lists the requests it
+may let through (method and path as Ollama routes them), and anything else arriving fails the case.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+import typing as t
+from dataclasses import dataclass
+
+import pytest
+
+from .conftest import BLOCKED, KEYS, OUTSIDE, PASSWORDS, TRUSTED, Gateway, authorization
+
+ALICE, ADMIN = authorization("alice")["Authorization"], authorization("root-admin")["Authorization"]
+KEY, ADMIN_KEY = authorization("langflow")["Authorization"], authorization("ops-key")["Authorization"]
+BLOB = "sha256:" + "0" * 64
+TAGS, PULL = ("GET", "/api/tags"), ("POST", "/api/pull")
+
+
+def basic(credentials: str) -> str:
+    return "Basic " + base64.b64encode(credentials.encode()).decode()
+
+
+def flip_case(text: str) -> str:
+    return text.swapcase()
+
+
+def request(
+    method: str = "GET",
+    target: str = "/api/tags",
+    *headers: str,
+    auth: str | None = ALICE,
+    version: str = "HTTP/1.1",
+    host: str | None = "127.0.0.1",
+    body: bytes = b"",
+    close: bool = True,
+) -> bytes:
+    """One request as raw bytes: request line, Host, Authorization, extra header lines as given, Content-Length, body."""
+    lines = [f"{method} {target} {version}".rstrip()]
+    lines += [f"Host: {host}"] * (host is not None) + [f"Authorization: {auth}"] * (auth is not None) + list(headers)
+    lines += [f"Content-Length: {len(body)}"] * bool(body) + ["Connection: close"] * close
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    raw: bytes
+    status: int | tuple[int, ...]  # one status, or one per pipelined request
+    reaches: tuple[tuple[str, str], ...] = ()  # (method, path) that may reach Ollama, in order
+    source: str = "127.0.0.1"
+    port: str = "https"  # or "http", the redirect server
+    head: tuple[bool, ...] = (False,)  # per response: whether it answers a HEAD (no body follows)
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        return self.status if isinstance(self.status, tuple) else (self.status,)
+
+
+def case(name: str, raw: bytes, status: int | tuple[int, ...], *reaches: tuple[str, str], **options: t.Any) -> Case:
+    return Case(name, raw, status, reaches, **options)
+
+
+PULL_BODY = b'{"model":"llama3.2","stream":false}'
+SMUGGLED = b"POST /api/pull HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 35\r\n\r\n" + PULL_BODY
+
+CONTROLS = [
+    case("control: alice reads tags", request(), 200, TAGS),
+    case("control: no credentials", request(auth=None), 401),
+    case("control: alice may not pull", request("POST", "/api/pull", body=PULL_BODY), 403),
+    case("control: admin key pulls", request("POST", "/api/pull", auth=ADMIN_KEY, body=PULL_BODY), 200, PULL),
+]
+
+PATHS = [
+    case("leading double slash", request("POST", "//api/pull"), 400),
+    case("inner double slash", request("POST", "/api//pull"), 400),
+    case("dot segment first", request("POST", "/./api/pull"), 400),
+    case("dot segment inside", request("POST", "/api/./pull"), 400),
+    case("dot-dot from an allowed path", request("POST", "/api/tags/../pull"), 400),
+    case("dot-dot from /v1", request("POST", "/v1/../api/pull"), 400),
+    case("trailing dot-dot", request("GET", "/api/tags/.."), 400),
+    case("trailing dot", request("POST", "/api/pull/."), 400),
+    case("encoded dots lower", request("POST", "/api/tags/%2e%2e/pull"), 400),
+    case("encoded dots upper", request("POST", "/api/tags/%2E%2E/pull"), 400),
+    case("encoded single dot", request("POST", "/api/%2e/pull"), 400),
+    case("encoded slash lower", request("POST", "/api%2fpull"), 400),
+    case("encoded slash upper", request("POST", "/api%2Fpull"), 400),
+    case("encoded backslash", request("POST", "/api%5cpull"), 400),
+    case("literal backslash", request("POST", "/api\\pull"), 404),
+    case("double-encoded dots stay literal", request("POST", "/api/%252e%252e/pull"), 404),
+    case("encoded letter reaches the admin rule", request("POST", "/api/%70ull"), 403),
+    case("encoded last letter", request("POST", "/api/pul%6C"), 403),
+    case("encoded prefix letter", request("POST", "/%61pi/pull"), 403),
+    case("encoded NUL", request("POST", "/api/pull%00"), 400),
+    case("encoded space", request("POST", "/api/pull%20"), 404),
+    case("encoded question mark", request("POST", "/api/pull%3F"), 404),
+    case("semicolon", request("POST", "/api/pull;"), 404),
+    case("matrix parameter", request("POST", "/api/pull;x=1"), 404),
+    case("semicolon then dot-dot", request("POST", "/api/tags;/../pull"), 400),
+    case("empty query", request("POST", "/api/pull?"), 403),
+    case("dot-dot in the query stays query", request("POST", "/api/pull?x=/../tags"), 403),
+    case("query cannot change an allowed path", request("GET", "/api/tags?/../pull"), 200, TAGS),
+    case("fragment", request("POST", "/api/pull#x"), 403),
+    case("upper case", request("POST", "/API/PULL"), 404),
+    case("mixed case prefix", request("POST", "/Api/pull"), 404),
+    case("mixed case name", request("POST", "/api/Pull"), 404),
+    case("trailing slash", request("POST", "/api/pull/"), 404),
+    case("blob digest encoded colon", request("POST", "/api/blobs/sha256%3a" + "0" * 64), 403),
+    case("blob digest upper-case hex", request("POST", "/api/blobs/sha256:" + "A" * 64), 404),
+    case("blob for a non-admin", request("HEAD", f"/api/blobs/{BLOB}"), 403),
+    case("unauthenticated path trick is refused before auth", request("GET", "//api/tags", auth=None), 400),
+    case("unauthenticated encoded path", request("GET", "/%61pi/tags", auth=None), 401),
+]
+
+ADMIN_ROUTES = [
+    case(f"{method} {path} for a non-admin", request(method, path, auth=who), 403)
+    for method, path, who in [
+        ("POST", "/api/push", ALICE),
+        ("POST", "/api/copy", ALICE),
+        ("POST", "/api/create", KEY),
+        ("DELETE", "/api/delete", ALICE),
+        ("POST", "/api/me", KEY),
+        ("POST", "/api/signout", ALICE),
+        ("DELETE", "/api/user/keys/abc", ALICE),
+        ("POST", "/api/experimental/web_fetch", KEY),
+        ("GET", "/api/experimental/model-recommendations", ALICE),
+        ("GET", "/api/pull", ALICE),
+    ]
+]
+
+METHODS = [
+    case("HEAD on an admin route", request("HEAD", "/api/pull"), 403, head=(True,)),
+    case("HEAD without credentials", request("HEAD", "/api/tags", auth=None), 401, head=(True,)),
+    case("HEAD for alice", request("HEAD", "/api/tags"), 200, ("HEAD", "/api/tags"), head=(True,)),
+    case("OPTIONS without credentials", request("OPTIONS", "/api/tags", "Origin: https://evil.example", auth=None), 401),
+    case("CORS preflight on an admin route", request("OPTIONS", "/api/pull", "Origin: http://localhost", "Access-Control-Request-Method: POST"), 403),
+    case("TRACE", request("TRACE", "/api/tags"), 405),
+    case("TRACE without credentials", request("TRACE", "/api/pull", auth=None), 405),
+    case("unknown method without credentials", request("FOO", "/api/tags", auth=None), 401),
+    case("unknown method on an admin route", request("FOO", "/api/pull"), 403),
+    case("WebDAV method on an admin route", request("PROPFIND", "/api/pull"), 403),
+    case("PUT on an admin route", request("PUT", "/api/pull", body=PULL_BODY), 403),
+    case("lower-case method", request("get", "/api/tags", auth=None), 400),
+    case("CONNECT", request("CONNECT", "127.0.0.1:11434", auth=None), 405),
+]
+
+REQUEST_LINES = [
+    case("HTTP/1.0 without credentials", request(version="HTTP/1.0", host=None, auth=None, close=False), 401),
+    case("HTTP/1.0 admin route", request("POST", "/api/pull", version="HTTP/1.0", host=None, close=False), 403),
+    case("HTTP/1.0 for alice", request(version="HTTP/1.0", host=None, close=False), 200, TAGS),
+    case("absolute form naming Ollama", request("POST", "http://127.0.0.1:11434/api/pull"), 403),
+    case("absolute form without credentials", request("GET", "http://localhost:11434/api/tags", auth=None), 401),
+    case("absolute form elsewhere still goes to Ollama", request("GET", "https://evil.example/api/tags"), 200, TAGS),
+    case("absolute form with a double slash", request("POST", "http://127.0.0.1//api/pull"), 400),
+    case("asterisk form", request("OPTIONS", "*", auth=None), 400),
+    case("HTTP/2.0 in a text request line", request(version="HTTP/2.0"), 505),
+    case("HTTP/1.1 without Host", request(host=None), 400),
+    case("no version (HTTP/0.9)", request(version="", host=None, auth=None, close=False), 0),
+]
+
+AUTHORIZATION = [
+    case("valid user then admin key", request("POST", "/api/pull", f"Authorization: {ADMIN_KEY}"), 400),
+    case("admin name with a wrong password then a valid key", request("POST", "/api/pull", f"Authorization: {KEY}", auth=basic("root-admin:not-the-password")), 400),
+    case("bearer carrying basic credentials", request(auth="Bearer " + base64.b64encode(f"alice:{PASSWORDS['alice']}".encode()).decode()), 401),
+    case("basic carrying a key", request(auth="Basic " + KEYS["langflow"]), 401),
+    case("basic with the key as the key name's password", request(auth=basic(f"langflow:{KEYS['langflow']}")), 401),
+    case("admin key name as a user name", request("POST", "/api/pull", auth=basic(f"ops-key:{KEYS['ops-key']}")), 401),
+    case("admin user name, wrong password", request("POST", "/api/pull", auth=basic("root-admin:not-the-password")), 401),
+    case("key with its case flipped", request(auth="Bearer " + flip_case(KEYS["langflow"])), 401),
+    case("key with a suffix", request(auth=KEY + "x"), 401),
+    case("key prefix only", request(auth=KEY[:-1]), 401),
+    case("two spaces before the key", request(auth="Bearer  " + KEYS["langflow"]), 401),
+    case("key followed by a comma", request(auth=KEY + ","), 401),
+    case("bearer without a key", request(auth="Bearer"), 401),
+    case("basic without a colon", request(auth="Basic " + base64.b64encode(b"alice").decode()), 401),
+    case("basic with an empty password", request(auth=basic("alice:")), 401),
+    case("basic that is not base64", request(auth="Basic !!!!"), 401),
+    case("credentials in Proxy-Authorization", request("GET", "/api/tags", f"Proxy-Authorization: {ALICE}", auth=None), 401),
+    case("credentials in X-Authorization", request("GET", "/api/tags", f"X-Authorization: {KEY}", auth=None), 401),
+    case("Authorization with an underscore", request("GET", "/api/tags", f"Authorization_: {KEY}", auth=None), 401),
+    case("header folded over two lines", request("GET", "/api/tags", "Authorization: Bearer", " " + KEYS["langflow"], auth=None), 400),
+    case("lower-case header name works", request("GET", "/api/tags", f"authorization: {KEY}", auth=None), 200, TAGS),
+    case("lower-case scheme works", request(auth="bearer " + KEYS["langflow"]), 200, TAGS),
+]
+
+SPOOFING = [
+    case("outsider claims a local X-Forwarded-For", request("GET", "/api/tags", "X-Forwarded-For: 127.0.0.1"), 403, source=OUTSIDE),
+    case("outsider claims a local X-Real-IP", request("GET", "/api/tags", "X-Real-IP: 127.0.0.1"), 403, source=OUTSIDE),
+    case("outsider claims a local Forwarded", request("GET", "/api/tags", "Forwarded: for=127.0.0.1"), 403, source=OUTSIDE),
+    case("outsider claims the trusted network", request("GET", "/api/tags", "X-Forwarded-For: " + TRUSTED, auth=None), 403, source=OUTSIDE),
+    case("blocked address claims an allowed one", request("GET", "/api/tags", "X-Forwarded-For: 127.0.0.1"), 403, source=BLOCKED),
+    case("X-Forwarded-For cannot make a client trusted", request("GET", "/api/tags", "X-Forwarded-For: " + TRUSTED, auth=None), 401),
+    case("X-Real-IP cannot make a client trusted", request("GET", "/api/tags", "X-Real-IP: " + TRUSTED, auth=None), 401),
+    case("Forwarded cannot make a client trusted", request("GET", "/api/tags", f"Forwarded: for={TRUSTED}", auth=None), 401),
+    case("trusted client is still not an admin", request("POST", "/api/pull", "X-Forwarded-For: 127.0.0.1", auth=None), 403, source=TRUSTED),
+]
+
+HOSTS = [
+    case("foreign Host is served with Ollama's Host", request(host="evil.example"), 200, TAGS),
+    case("foreign Host without credentials", request(host="evil.example", auth=None), 401),
+    case("Ollama's own Host on an admin route", request("POST", "/api/pull", host="127.0.0.1:11434"), 403),
+    case("empty Host", request(host=""), 400),
+    case("two Host headers", request("GET", "/api/tags", "Host: localhost"), 400),
+    case("Host with a path", request(host="localhost/api/pull"), 400),
+    case("Host with user info", request(host="user@localhost"), 200, TAGS),
+    case("unterminated IPv6 Host", request(host="[::1"), 400),
+]
+
+OVERSIZED = [
+    case("one 9 KB header", request("GET", "/api/tags", "X-Pad: " + "a" * 9000), 400),
+    case("16 KB Authorization", request(auth="Bearer " + "a" * 16000), 400),
+    case("10 KB request line", request("GET", "/api/tags?" + "a" * 10000), 414),
+    case("40 KB of headers", request("GET", "/api/tags", *[f"X-Pad-{n}: {'a' * 200}" for n in range(200)]), 400),
+    case("body over the size limit", request("POST", "/api/chat", "Content-Length: 209715200", close=True), 413),
+]
+
+FRAMING = [
+    case("Content-Length and Transfer-Encoding", request("POST", "/api/show", "Transfer-Encoding: chunked", body=b"0\r\n\r\n"), 400),
+    case("unknown Transfer-Encoding", request("POST", "/api/show", "Transfer-Encoding: xchunked"), 501),
+    case("two Content-Length headers", request("POST", "/api/show", "Content-Length: 2", body=b"{}"), 400),
+    case("negative Content-Length", request("POST", "/api/show", "Content-Length: -1"), 400),
+    case(
+        "chunked body ends early, the rest is a second request",
+        request("POST", "/api/show", "Transfer-Encoding: chunked", "Content-Type: application/json", body=b"", close=False).replace(
+            b"\r\n\r\n", b"\r\n\r\n2\r\n{}\r\n0\r\n\r\n" + SMUGGLED, 1
+        ),
+        (400, 401),
+        ("POST", "/api/show"),
+        head=(False, False),
+    ),
+    case("pipelined admin request without credentials", request(close=False) + request("POST", "/api/pull", auth=None), (200, 401), TAGS, head=(False, False)),
+    case("pipelined admin request from alice", request(close=False) + request("POST", "/api/pull", body=PULL_BODY), (200, 403), TAGS, head=(False, False)),
+]
+
+REDIRECT_PORT = [
+    case("plain HTTP never proxies", request(), 308, port="http"),
+    case("plain HTTP admin route", request("POST", "/api/pull", auth=ADMIN_KEY), 308, port="http"),
+    case("plain HTTP absolute form", request("GET", "http://127.0.0.1:11434/api/tags"), 308, port="http"),
+    case("ACME path climbing out", request("GET", "/.well-known/acme-challenge/../../api/tags"), 308, port="http"),
+    case("ACME path with encoded dots", request("GET", "/.well-known/acme-challenge/%2e%2e/%2e%2e/api/tags"), 308, port="http"),
+]
+
+CORPUS = [*CONTROLS, *PATHS, *ADMIN_ROUTES, *METHODS, *REQUEST_LINES, *AUTHORIZATION, *SPOOFING, *HOSTS, *OVERSIZED, *FRAMING, *REDIRECT_PORT]
+
+
+# --- Sending and reading ------------------------------------------------------------------------------------------
+
+
+def exchange(gateway: Gateway, item: Case) -> bytes:
+    """Send the raw bytes from the case's source address and read until the server closes (bounded by a timeout)."""
+    ipv6 = ":" in item.source
+    port = gateway.https_port if item.port == "https" else gateway.http_port
+    raw = socket.create_connection(("::1" if ipv6 else "127.0.0.1", port), timeout=10, source_address=(item.source, 0))
+    with raw:
+        sock = gateway.context(check_hostname=not ipv6).wrap_socket(raw, server_hostname="127.0.0.1") if item.port == "https" else raw
+        sock.sendall(item.raw)
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except (TimeoutError, ConnectionResetError):
+            pass
+        return b"".join(chunks)
+
+
+STATUS_LINE = re.compile(rb"HTTP/1\.[01] (\d{3})[^\r\n]*\r\n")
+
+
+def read_statuses(data: bytes, head: t.Sequence[bool]) -> list[int]:
+    """Status of each response in `data`, walking their framing; 0 for a reply with no status line (HTTP/0.9)."""
+    statuses: list[int] = []
+    position = 0
+    while position < len(data):
+        match = STATUS_LINE.match(data, position)
+        if match is None:
+            return [*statuses, 0]
+        end = data.index(b"\r\n\r\n", match.end()) + 4
+        headers = data[match.end() : end].decode("latin-1").lower()
+        status, position = int(match[1]), end
+        statuses.append(status)
+        if (len(statuses) <= len(head) and head[len(statuses) - 1]) or status in (204, 304):
+            continue
+        position = skip_body(data, position, headers)
+    return statuses
+
+
+def skip_body(data: bytes, position: int, headers: str) -> int:
+    if "transfer-encoding: chunked" in headers:
+        while True:
+            line_end = data.index(b"\r\n", position)
+            size = int(data[position:line_end].split(b";")[0], 16)
+            position = line_end + 2 + size + 2
+            if size == 0:
+                return position
+    length = re.search(r"content-length: *(\d+)", headers)
+    return position + int(length[1]) if length else len(data)
+
+
+@pytest.mark.parametrize("item", CORPUS, ids=[item.name for item in CORPUS])
+def test_bypass_corpus(gateway: Gateway, item: Case) -> None:
+    before = len(gateway.double.requests)
+    reply = exchange(gateway, item)
+    arrived = gateway.double.requests[before:]
+    assert read_statuses(reply, item.head) == list(item.statuses), reply[:300]
+    assert [(record.method, record.path) for record in arrived] == list(item.reaches), "only these requests may reach Ollama"
+    for record in arrived:
+        assert record.header("Authorization") is None and record.header("Host") == "localhost"
+
+
+def test_corpus_is_large_and_mostly_refusals() -> None:
+    assert len(CORPUS) >= 60
+    assert len({item.name for item in CORPUS}) == len(CORPUS)
+    assert sum(not item.reaches for item in CORPUS) > 0.8 * len(CORPUS)
