@@ -999,6 +999,8 @@ class _Handler(BaseHTTPRequestHandler):
     """One connection: parses requests, applies Ollama's middleware, routes, and writes replies the way Go would."""
 
     protocol_version = "HTTP/1.1"
+    # Go's TCP connections have Nagle's algorithm off; with it on, small writes wait ~40 ms for delayed ACKs.
+    disable_nagle_algorithm = True
     server: _Server
 
     # Per-request state, reset by parse_request.
@@ -1657,6 +1659,12 @@ class _Server(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         host, port = self.socket.getsockname()[:2]
         self.server_name, self.server_port = str(host), int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (wrk at the end of a run, a proxy cutting a stream) is normal, not an error to print.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:
