@@ -7,9 +7,9 @@ from __future__ import annotations
 import typing as t
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules as core
+from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._file_action import FileActionBase
 from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import Change, TargetFiles
 
 ARGUMENT_SPEC: dict[str, t.Any] = {
@@ -22,9 +22,6 @@ ARGUMENT_SPEC: dict[str, t.Any] = {
     "marker": {"type": "str"},
     "trusted_proxies": {"type": "list", "elements": "str", "default": []},
     "validate": {"type": "str"},
-    "owner": {"type": "str"},
-    "group": {"type": "str"},
-    "mode": {"type": "raw"},
 }
 
 
@@ -32,51 +29,35 @@ def _diff(path: str, old: bytes | None, new: bytes) -> dict[str, str]:
     return {"before_header": path, "after_header": path, "before": (old or b"").decode("utf-8", "replace"), "after": new.decode("utf-8")}
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = True
+class ActionModule(FileActionBase):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    MUTUALLY_EXCLUSIVE: t.ClassVar[list[list[str]]] = [["marker", "check_path"]]
 
-    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        self._supports_check_mode = True
-        self._supports_async = False
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = self.validate_argument_spec(
-            argument_spec=ARGUMENT_SPEC,
-            mutually_exclusive=[["marker", "check_path"]],
-        )[1]
-        target = TargetFiles(self, task_vars or {})
+    def manage(self, args: dict[str, t.Any], target: TargetFiles) -> dict[str, t.Any]:
         try:
-            try:
-                rules, warnings = core.parse_rules(args["rules"])
-                proxies = core.parse_trusted_proxies(args["trusted_proxies"])
-                variable = core.valid_variable(args["geo_variable"])
-                if args["format"] == "geo" and args["marker"]:
-                    raise core.AccessRulesError("format geo needs the http context and a separate server-level check, so it cannot go into a marked block")
-                if args["format"] == "geo":
-                    lines = core.render_geo(rules, args["default"], variable, proxies)
-                else:
-                    lines = core.render_directives(rules, args["default"], proxies)
-                changes = [self._change(target, args["path"], lines, args["marker"])]
-                if args["format"] == "geo" and args["check_path"]:
-                    changes.append(self._change(target, args["check_path"], core.render_geo_check(variable), None))
-            except core.AccessRulesError as exc:
-                raise AnsibleActionFail(str(exc)) from None
-            attributes = {name: args[name] for name in ("owner", "group", "mode")}
-            changed = target.apply(changes, attributes=attributes, validate=args["validate"])
-            result.update(
-                changed=changed,
-                path=args["path"],
-                rules=[f"{r.action} {r.source}" for r in rules],
-            )
-            if warnings:
-                result["warnings"] = warnings
+            rules, warnings = core.parse_rules(args["rules"])
+            proxies = core.parse_trusted_proxies(args["trusted_proxies"])
+            variable = core.valid_variable(args["geo_variable"])
+            if args["format"] == "geo" and args["marker"]:
+                raise core.AccessRulesError("format geo needs the http context and a separate server-level check, so it cannot go into a marked block")
             if args["format"] == "geo":
-                result["check"] = "\n".join(core.render_geo_check(variable))
-            if self._task.diff and any(c.differs for c in changes):
-                result["diff"] = [_diff(c.path, c.old, c.new) for c in changes if c.differs]
-            return result
-        finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+                lines = core.render_geo(rules, args["default"], variable, proxies)
+            else:
+                lines = core.render_directives(rules, args["default"], proxies)
+            changes = [self._change(target, args["path"], lines, args["marker"])]
+            if args["format"] == "geo" and args["check_path"]:
+                changes.append(self._change(target, args["check_path"], core.render_geo_check(variable), None))
+        except core.AccessRulesError as exc:
+            raise AnsibleActionFail(str(exc)) from None
+        changed = target.apply(changes, attributes=self.attributes(args), validate=args["validate"])
+        result: dict[str, t.Any] = {"changed": changed, "path": args["path"], "rules": [f"{r.action} {r.source}" for r in rules]}
+        if warnings:
+            result["warnings"] = warnings
+        if args["format"] == "geo":
+            result["check"] = "\n".join(core.render_geo_check(variable))
+        if self._task.diff and any(c.differs for c in changes):
+            result["diff"] = [_diff(c.path, c.old, c.new) for c in changes if c.differs]
+        return result
 
     @staticmethod
     def _change(target: TargetFiles, path: str, lines: list[str], marker: str | None) -> Change:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import typing as t
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.ollama_remote.proxy.plugins.module_utils import _api_keys as core
+from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._file_action import FileActionBase
 from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import Change, TargetFiles
 
 ARGUMENT_SPEC: dict[str, t.Any] = {
@@ -22,41 +22,28 @@ ARGUMENT_SPEC: dict[str, t.Any] = {
     },
     "min_key_length": {"type": "int", "default": 32},
     "validate": {"type": "str"},
-    "owner": {"type": "str"},
-    "group": {"type": "str"},
-    "mode": {"type": "raw"},
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = True
+class ActionModule(FileActionBase):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        self._supports_check_mode = True
-        self._supports_async = False
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        target = TargetFiles(self, task_vars or {})
+    def manage(self, args: dict[str, t.Any], target: TargetFiles) -> dict[str, t.Any]:
         try:
-            try:
-                keys = core.parse_keys(args["keys"], min_key_length=args["min_key_length"])
-            except core.ApiKeysError as exc:
-                raise AnsibleActionFail(f"{args['path']}: {exc}") from None
-            old = target.read(args["path"])
-            current = core.parse_file(old.decode("utf-8", "replace")) if old is not None else {}
-            change = Change(args["path"], old, core.render(keys, target.newline).encode("utf-8"))
-            attributes = {name: args[name] for name in ("owner", "group", "mode")}
-            changed = target.apply([change], attributes=attributes, validate=args["validate"])
-            names = core.changes(current, keys)
-            result.update(changed=changed, path=args["path"], **names)
-            if self._task.diff and change.differs:
-                result["diff"] = {
-                    "before_header": f"{args['path']} (key names)",
-                    "after_header": f"{args['path']} (key names)",
-                    "before": "".join(f"{name}\n" for name in current),
-                    "after": "".join(f"{name}{' (new key)' if name in names['updated'] else ''}\n" for name in keys),
-                }
-            return result
-        finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+            keys = core.parse_keys(args["keys"], min_key_length=args["min_key_length"])
+        except core.ApiKeysError as exc:
+            raise AnsibleActionFail(f"{args['path']}: {exc}") from None
+        old = target.read(args["path"])
+        current = core.parse_file(old.decode("utf-8", "replace")) if old is not None else {}
+        change = Change(args["path"], old, core.render(keys, target.newline).encode("utf-8"))
+        changed = target.apply([change], attributes=self.attributes(args), validate=args["validate"])
+        names = core.changes(current, keys)
+        result: dict[str, t.Any] = {"changed": changed, "path": args["path"], **names}
+        if self._task.diff and change.differs:
+            result["diff"] = {
+                "before_header": f"{args['path']} (key names)",
+                "after_header": f"{args['path']} (key names)",
+                "before": "".join(f"{name}\n" for name in current),
+                "after": "".join(f"{name}{' (new key)' if name in names['updated'] else ''}\n" for name in keys),
+            }
+        return result

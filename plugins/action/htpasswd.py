@@ -7,9 +7,9 @@ from __future__ import annotations
 import typing as t
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.ollama_remote.proxy.plugins.module_utils import _htpasswd as core
+from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._file_action import FileActionBase
 from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import Change, TargetFiles
 
 ARGUMENT_SPEC: dict[str, t.Any] = {
@@ -29,53 +29,40 @@ ARGUMENT_SPEC: dict[str, t.Any] = {
     "hash_scheme": {"type": "str", "default": "auto", "choices": ["auto", *core.SCHEMES]},
     "min_password_length": {"type": "int", "default": 12},
     "create": {"type": "bool", "default": True},
-    "owner": {"type": "str"},
-    "group": {"type": "str"},
-    "mode": {"type": "raw"},
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = True
+class ActionModule(FileActionBase):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp: t.Any = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        self._supports_check_mode = True
-        self._supports_async = False
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+    def manage(self, args: dict[str, t.Any], target: TargetFiles) -> dict[str, t.Any]:
         if not core.HAS_PASSLIB:
             raise AnsibleActionFail("passlib is required on the controller: pip install libpass")
-        target = TargetFiles(self, task_vars or {})
         try:
-            try:
-                scheme = core.choose_scheme(args["hash_scheme"], windows=target.windows)
-                users = core.parse_users(
-                    args["users"],
-                    min_password_length=args["min_password_length"],
-                    scheme=scheme,
-                    password_required=args["update_password"] == "always",
-                )
-                old = target.read(args["path"])
-                if old is None and not args["create"]:
-                    raise core.HtpasswdError(f"{args['path']} does not exist and create is false")
-                entries = core.parse(old.decode("utf-8") if old is not None else "")
-                plan = core.plan(entries, users, scheme=scheme, exclusive=args["exclusive"], update_password=args["update_password"])
-            except UnicodeDecodeError:
-                raise AnsibleActionFail(f"{args['path']} is not UTF-8 text") from None
-            except core.HtpasswdError as exc:
-                raise AnsibleActionFail(f"{args['path']}: {exc}") from None
-            new = old if not plan.changed and old is not None else core.render(plan.entries, target.newline).encode("utf-8")
-            attributes = {name: args[name] for name in ("owner", "group", "mode")}
-            changed = target.apply([Change(args["path"], old, new)], attributes=attributes)
-            result.update(changed=changed, path=args["path"], scheme=scheme.name, added=plan.added, updated=plan.updated, removed=plan.removed)
-            if self._task.diff and plan.changed:
-                result["diff"] = {
-                    "before_header": f"{args['path']} (users)",
-                    "after_header": f"{args['path']} (users)",
-                    "before": core.describe(entries),
-                    "after": core.describe(plan.entries, plan.updated),
-                }
-            return result
-        finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+            scheme = core.choose_scheme(args["hash_scheme"], windows=target.windows)
+            users = core.parse_users(
+                args["users"],
+                min_password_length=args["min_password_length"],
+                scheme=scheme,
+                password_required=args["update_password"] == "always",
+            )
+            old = target.read(args["path"])
+            if old is None and not args["create"]:
+                raise core.HtpasswdError(f"{args['path']} does not exist and create is false")
+            entries = core.parse(old.decode("utf-8") if old is not None else "")
+            plan = core.plan(entries, users, scheme=scheme, exclusive=args["exclusive"], update_password=args["update_password"])
+        except UnicodeDecodeError:
+            raise AnsibleActionFail(f"{args['path']} is not UTF-8 text") from None
+        except core.HtpasswdError as exc:
+            raise AnsibleActionFail(f"{args['path']}: {exc}") from None
+        new = old if not plan.changed and old is not None else core.render(plan.entries, target.newline).encode("utf-8")
+        changed = target.apply([Change(args["path"], old, new)], attributes=self.attributes(args))
+        result = {"changed": changed, "path": args["path"], "scheme": scheme.name, "added": plan.added, "updated": plan.updated, "removed": plan.removed}
+        if self._task.diff and plan.changed:
+            result["diff"] = {
+                "before_header": f"{args['path']} (users)",
+                "after_header": f"{args['path']} (users)",
+                "before": core.describe(entries),
+                "after": core.describe(plan.entries, plan.updated),
+            }
+        return result

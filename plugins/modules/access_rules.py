@@ -75,32 +75,12 @@ options:
       - Command run on the target after writing, for example C(nginx -t). V(%s) in it is replaced by O(path).
       - On failure every file the task changed is restored and the task fails.
     type: str
-  owner:
-    description: Owner of the file (POSIX targets; ignored with a warning on Windows).
-    type: str
-  group:
-    description: Group of the file (POSIX targets only).
-    type: str
-  mode:
-    description: Permissions of the file, as for M(ansible.builtin.copy) (POSIX targets only).
-    type: raw
+extends_documentation_fragment:
+  - ollama_remote.proxy._target_file
 attributes:
-  action:
-    description: Runs on the controller; reads and writes the target file through standard modules.
-    support: full
-  check_mode:
-    description: Reports what would change without writing.
-    support: full
   diff_mode:
     description: Shows what changes.
     support: full
-  idempotent:
-    description: A second run with the same arguments changes nothing.
-    support: full
-  platform:
-    description: Targets it can manage files on.
-    support: full
-    platforms: [posix, windows]
 notes:
   - C(allow)/C(deny) directives are inherited only by contexts that define none of their own; include the file in
     every location that defines its own.

@@ -44,32 +44,12 @@ options:
   validate:
     description: Command run on the target after writing, for example C(nginx -t); on failure the old file is put back.
     type: str
-  owner:
-    description: Owner of the file (POSIX targets only).
-    type: str
-  group:
-    description: Group of the file (POSIX targets only).
-    type: str
-  mode:
-    description: Permissions of the file (POSIX targets only).
-    type: raw
+extends_documentation_fragment:
+  - ollama_remote.proxy._target_file
 attributes:
-  action:
-    description: Runs on the controller; writes the target file through standard modules.
-    support: full
-  check_mode:
-    description: Reports what would change without writing.
-    support: full
   diff_mode:
     description: Shows key names, never keys.
     support: full
-  idempotent:
-    description: A second run with the same arguments changes nothing.
-    support: full
-  platform:
-    description: Targets it can manage files on.
-    support: full
-    platforms: [posix, windows]
 seealso:
   - module: ollama_remote.proxy.htpasswd
 author:

@@ -43,32 +43,12 @@ options:
   validate:
     description: Command run on the target once every file is written; V(%s) is replaced by the first path.
     type: str
-  owner:
-    description: Owner of the files (POSIX targets only).
-    type: str
-  group:
-    description: Group of the files (POSIX targets only).
-    type: str
-  mode:
-    description: Permissions of the files (POSIX targets only).
-    type: raw
+extends_documentation_fragment:
+  - ollama_remote.proxy._target_file
 attributes:
-  action:
-    description: Runs on the controller; writes the target files through standard modules.
-    support: full
-  check_mode:
-    description: Reports what would change without writing.
-    support: full
   diff_mode:
     description: Shows each changed file, unless O(secret).
     support: full
-  idempotent:
-    description: A second run with the same arguments changes nothing.
-    support: full
-  platform:
-    description: Targets it can manage files on.
-    support: full
-    platforms: [posix, windows]
 author:
   - Ollama Remote maintainers (@ollama-remote)
 """

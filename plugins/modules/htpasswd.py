@@ -83,33 +83,13 @@ options:
     description: Create the file when it does not exist. When V(false), a missing file is an error.
     type: bool
     default: true
-  owner:
-    description: Owner of the file (POSIX targets; ignored with a warning on Windows, where ACLs apply).
-    type: str
-  group:
-    description: Group of the file (POSIX targets only).
-    type: str
-  mode:
-    description: Permissions of the file, as for M(ansible.builtin.copy) (POSIX targets only).
-    type: raw
+extends_documentation_fragment:
+  - ollama_remote.proxy._target_file
 attributes:
-  action:
-    description: Runs on the controller; reads and writes the target file through standard modules.
-    support: full
-  check_mode:
-    description: Reports what would change without writing.
-    support: full
   diff_mode:
     description: Shows what changes.
     support: full
     details: The diff shows user names and schemes, never a hash.
-  idempotent:
-    description: A second run with the same arguments changes nothing.
-    support: full
-  platform:
-    description: Targets it can manage files on.
-    support: full
-    platforms: [posix, windows]
 notes:
   - nginx re-reads the file on every request, so changes take effect without a reload.
   - A missing htpasswd file makes nginx answer 403, not 401.
