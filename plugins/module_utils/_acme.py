@@ -1,0 +1,303 @@
+# Copyright (c) ollama_remote.proxy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+"""What an ACME request for the gateway looks like, independent of the client that sends it.
+
+Identifiers are DNS names or IP addresses (RFC 8738). Let's Encrypt issues IP-address certificates only with its
+`shortlived` profile, and only after http-01 or tls-alpn-01 validation; the IP address must not be the subject's
+common name. ACME profiles are announced in the directory's `meta.profiles`; a server that announces none (such as
+pebble 2.4) gets no profile request.
+
+Also here: the certbot command line (Linux), checked against certbot's documented options and the versions that
+introduced them (certbot/CHANGELOG.md: profiles in 4.0.0, `--ip-address` in 5.3.0, IP addresses with the webroot
+plugin in 5.4.0, `--eab-hmac-alg` in 4.2.0).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import typing as t
+from dataclasses import dataclass, field
+
+SHORTLIVED = "shortlived"
+KEY_TYPES = ("ec", "rsa")
+EAB_ALGORITHMS = ("HS256", "HS384", "HS512")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+
+
+class AcmeError(ValueError):
+    """A request no ACME client or CA would accept, or one this client cannot make."""
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    dns: tuple[str, ...]
+    ips: tuple[str, ...]
+    ordered: tuple[str, ...]  # as given, normalised
+
+    @property
+    def has_ip(self) -> bool:
+        return bool(self.ips)
+
+
+def parse_version(value: object) -> tuple[int, ...]:
+    """'5.8.0' or 'certbot 5.8.0' or '2.3.5.2195' -> (5, 8, 0); an unreadable version is an error."""
+    match = re.search(r"(\d+(?:\.\d+)*)", str(value or ""))
+    if not match:
+        raise AcmeError(f"cannot read a version number from {value!r}")
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+def parse_identifiers(values: t.Sequence[object]) -> Identifiers:
+    """Check and normalise the names to certify: DNS names (lower case, no trailing dot) and IP addresses."""
+    if isinstance(values, (str, bytes)) or not values:
+        raise AcmeError("identifiers must be a non-empty list of DNS names or IP addresses")
+    dns: list[str] = []
+    ips: list[str] = []
+    ordered: list[str] = []
+    for raw in values:
+        text = str(raw).strip() if isinstance(raw, str) else ""
+        if not text:
+            raise AcmeError(f"identifier {raw!r} is empty or not a string")
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        if "%" in text:
+            raise AcmeError(f"identifier {text!r}: an IPv6 zone index cannot be certified")
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            address = None
+        if address is not None:
+            value = address.compressed
+            if value in ips:
+                raise AcmeError(f"identifier {value} is listed more than once")
+            ips.append(value)
+            ordered.append(value)
+            continue
+        if "*" in text:
+            raise AcmeError(f"identifier {text!r}: wildcards need dns-01 validation; this role validates with http-01")
+        name = text.lower().rstrip(".")
+        labels = name.split(".")
+        if len(name) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+            raise AcmeError(
+                f"identifier {text!r} is neither an IP address nor a fully qualified DNS name (letters, digits and '-' "
+                "in dot-separated labels); a CA certifies only public names and addresses"
+            )
+        if name in dns:
+            raise AcmeError(f"identifier {name} is listed more than once")
+        dns.append(name)
+        ordered.append(name)
+    return Identifiers(tuple(dns), tuple(ips), tuple(ordered))
+
+
+def choose_profile(
+    requested: str,
+    identifiers: Identifiers,
+    server_profiles: t.Sequence[str] | None,
+    *,
+    client_supports_profiles: bool,
+    client: str,
+) -> tuple[str, list[str]]:
+    """The profile to request ('' for none) and notes for the user.
+
+    requested: 'auto' (shortlived for IP identifiers, else none), '' (never) or a profile name.
+    server_profiles: the names in the directory's meta.profiles ([] when it announces none), or None if unknown.
+    """
+    notes: list[str] = []
+    requested = (requested or "").strip()
+    if not requested:
+        return "", notes
+    auto = requested == "auto"
+    wanted = (SHORTLIVED if identifiers.has_ip else "") if auto else requested
+    if not wanted:
+        return "", notes
+    offered = None if server_profiles is None else [str(name) for name in server_profiles]
+    if offered is not None and wanted not in offered:
+        if offered:
+            if auto:
+                notes.append(f"the ACME server offers no '{wanted}' profile (it offers {', '.join(offered)}); requesting its default")
+                return "", notes
+            raise AcmeError(f"the ACME server offers no profile '{wanted}'; it offers {', '.join(offered)}")
+        notes.append(f"the ACME server announces no profiles; not requesting '{wanted}'")
+        return "", notes
+    if not client_supports_profiles:
+        if auto and offered is None:
+            notes.append(f"{client} cannot request ACME profiles; requesting the server's default")
+            return "", notes
+        raise AcmeError(
+            f"{client} cannot request the ACME profile '{wanted}'"
+            + (" that IP-address certificates need" if auto else "")
+            + "; use simple-acme 2.3.5 or later on Windows, certbot 4.0 or later on Linux"
+        )
+    return wanted, notes
+
+
+def fingerprint(argv: t.Sequence[str], secret_options: t.Iterable[str] = ()) -> str:
+    """A digest of a command line that changes when the request changes: program path and secret values left out."""
+    secrets = set(secret_options)
+    parts: list[str] = []
+    skip_next = False
+    for arg in list(argv)[1:]:
+        if skip_next:
+            parts.append("<secret>")
+            skip_next = False
+            continue
+        name, sep, _value = arg.partition("=")
+        if name in secrets:
+            if sep:
+                parts.append(name + "=<secret>")
+            else:
+                parts.append(arg)
+                skip_next = True
+            continue
+        parts.append(arg)
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def text_setting(settings: t.Mapping[str, t.Any], key: str, default: str = "") -> str:
+    value = settings.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise AcmeError(f"{key} must be a string, got {type(value).__name__}")
+    return str(value).strip()
+
+
+def common_settings(settings: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """Settings both clients share, checked."""
+    if settings.get("terms_agreed") is not True:
+        raise AcmeError("the ACME server's terms of service must be accepted (terms_agreed: true) before it issues a certificate")
+    directory = text_setting(settings, "directory_url")
+    if not re.match(r"^https?://[^/\s]+", directory):
+        raise AcmeError(f"directory_url {directory!r} is not an http(s) URL")
+    email = text_setting(settings, "email")
+    if email and not _EMAIL.match(email):
+        raise AcmeError(f"email {email!r} is not one e-mail address")
+    eab_kid, eab_key = text_setting(settings, "eab_kid"), text_setting(settings, "eab_hmac_key")
+    if bool(eab_kid) != bool(eab_key):
+        raise AcmeError("external account binding needs both eab_kid and eab_hmac_key")
+    eab_algorithm = text_setting(settings, "eab_algorithm", "HS256") or "HS256"
+    if eab_algorithm not in EAB_ALGORITHMS:
+        raise AcmeError(f"eab_algorithm must be one of {', '.join(EAB_ALGORITHMS)}")
+    key_type = text_setting(settings, "key_type", "ec") or "ec"
+    if key_type not in KEY_TYPES:
+        raise AcmeError(f"key_type must be one of {', '.join(KEY_TYPES)}")
+    webroot = text_setting(settings, "webroot")
+    if not webroot:
+        raise AcmeError("webroot (the directory nginx serves /.well-known/acme-challenge/ from) is required")
+    server_profiles = settings.get("server_profiles")
+    if server_profiles is not None and (isinstance(server_profiles, (str, bytes)) or not isinstance(server_profiles, (list, tuple, dict))):
+        raise AcmeError("server_profiles must be a list of profile names (or omitted when unknown)")
+    return {
+        "identifiers": parse_identifiers(settings.get("identifiers") or []),
+        "directory": directory,
+        "email": email,
+        "eab_kid": eab_kid,
+        "eab_key": eab_key,
+        "eab_algorithm": eab_algorithm,
+        "key_type": key_type,
+        "webroot": webroot,
+        "profile": text_setting(settings, "profile", "auto"),
+        "server_profiles": None if server_profiles is None else list(server_profiles),
+    }
+
+
+# --- certbot -------------------------------------------------------------------------------------------------------
+
+CERTBOT_PROFILES = (4, 0, 0)
+CERTBOT_IP_WEBROOT = (5, 4, 0)
+# Options this module emits, with the certbot version that introduced them (certbot --help all; certbot/CHANGELOG.md).
+CERTBOT_OPTIONS: dict[str, tuple[int, ...]] = {
+    "certonly": (0, 0),
+    "--non-interactive": (0, 0),
+    "--agree-tos": (0, 0),
+    "--email": (0, 0),
+    "--register-unsafely-without-email": (0, 0),
+    "--server": (0, 0),
+    "--config-dir": (0, 0),
+    "--work-dir": (0, 0),
+    "--logs-dir": (0, 0),
+    "--cert-name": (0, 0),
+    "--webroot": (0, 0),
+    "--webroot-path": (0, 0),
+    "--domain": (0, 0),
+    "--ip-address": (5, 3, 0),
+    "--key-type": (1, 10, 0),
+    "--deploy-hook": (0, 17, 0),
+    "--preferred-profile": CERTBOT_PROFILES,
+    "--eab-kid": (0, 29, 0),
+    "--eab-hmac-key": (0, 29, 0),
+    "--eab-hmac-alg": (4, 2, 0),
+    "--force-renewal": (0, 0),
+}
+CERTBOT_SECRET_OPTIONS = ("--eab-hmac-key",)
+
+
+@dataclass
+class Plan:
+    argv: list[str]
+    profile: str
+    fingerprint: str
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, t.Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, t.Any]:
+        return {"argv": self.argv, "profile": self.profile, "fingerprint": self.fingerprint, "notes": self.notes, **self.extra}
+
+
+def certbot_plan(settings: t.Mapping[str, t.Any]) -> Plan:
+    """certbot certonly with the webroot plugin, for one certificate lineage.
+
+    settings: identifiers, directory_url, terms_agreed, email, eab_kid, eab_hmac_key, eab_algorithm, key_type,
+    webroot, profile, server_profiles, version (certbot's), executable, config_dir, work_dir, logs_dir, cert_name,
+    deploy_hook, force.
+    """
+    common = common_settings(settings)
+    ids: Identifiers = common["identifiers"]
+    version = parse_version(settings.get("version"))
+    if ids.has_ip and version < CERTBOT_IP_WEBROOT:
+        raise AcmeError(f"certbot {'.'.join(map(str, version))} cannot request IP-address certificates with the webroot plugin; certbot 5.4.0 or later can")
+    profile, notes = choose_profile(
+        common["profile"], ids, common["server_profiles"], client_supports_profiles=version >= CERTBOT_PROFILES, client=f"certbot {'.'.join(map(str, version))}"
+    )
+    executable = text_setting(settings, "executable", "certbot") or "certbot"
+    cert_name = text_setting(settings, "cert_name")
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", cert_name):
+        raise AcmeError(f"cert_name {cert_name!r} must be letters, digits and . _ - (it names directories)")
+
+    def option(name: str, value: str) -> str:
+        # The --name=value form keeps a value that starts with '-' from being read as an option.
+        return f"{name}={value}"
+
+    argv = [executable, "certonly", "--non-interactive", "--agree-tos"]
+    argv.append(option("--email", common["email"]) if common["email"] else "--register-unsafely-without-email")
+    argv.append(option("--server", common["directory"]))
+    for key, name in (("config_dir", "--config-dir"), ("work_dir", "--work-dir"), ("logs_dir", "--logs-dir")):
+        if text_setting(settings, key):
+            argv.append(option(name, text_setting(settings, key)))
+    argv += [option("--cert-name", cert_name), "--webroot", option("--webroot-path", common["webroot"])]
+    argv += [option("--domain", name) for name in ids.dns]
+    argv += [option("--ip-address", address) for address in ids.ips]
+    argv.append(option("--key-type", "ecdsa" if common["key_type"] == "ec" else "rsa"))
+    if text_setting(settings, "deploy_hook"):
+        argv.append(option("--deploy-hook", text_setting(settings, "deploy_hook")))
+    if profile:
+        # preferred (not required): a renewal still succeeds if the CA later retires the profile.
+        argv.append(option("--preferred-profile", profile))
+    if common["eab_kid"]:
+        argv += [option("--eab-kid", common["eab_kid"]), option("--eab-hmac-key", common["eab_key"])]
+        if common["eab_algorithm"] != "HS256":
+            argv.append(option("--eab-hmac-alg", common["eab_algorithm"]))
+    for arg in argv[1:]:
+        name = arg.partition("=")[0]
+        introduced = CERTBOT_OPTIONS[name]
+        if version < introduced:
+            raise AcmeError(f"certbot {'.'.join(map(str, version))} has no {name} (it came with certbot {'.'.join(map(str, introduced))})")
+    digest = fingerprint(argv, CERTBOT_SECRET_OPTIONS)
+    if settings.get("force"):
+        argv.append("--force-renewal")
+    return Plan(argv, profile, digest, notes, {"identifiers": list(ids.ordered), "secret": bool(common["eab_kid"])})
