@@ -42,7 +42,7 @@ def first_chunk_ms(connect: Callable[[], http.client.HTTPConnection], headers: d
     """Time from sending a streamed chat request to reading its first line, on one kept-alive connection."""
     conn = connect()
     times = []
-    for _ in range(rounds):
+    for unused_round in range(rounds):  # noqa: B007
         start = time.perf_counter()
         conn.request("POST", "/api/chat", body=CHAT, headers={"Content-Type": "application/json", **headers})
         response = conn.getresponse()

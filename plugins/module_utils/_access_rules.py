@@ -61,13 +61,17 @@ def parse_rules(items: t.Sequence[t.Mapping[str, t.Any]]) -> tuple[list[Rule], l
     """Validate rules in order. Returns the rules with exact duplicates removed, and a warning per duplicate."""
     rules: list[Rule] = []
     warnings: list[str] = []
+    # The first rule per network, with its position: the earliest rule covering a new one is found among the new
+    # network's supernets (at most 33 or 129), not by comparing with every earlier rule (10 000 rules took a minute).
+    first: dict[Network, tuple[int, Rule]] = {}
     for number, item in enumerate(items, 1):
         what = f"rule {number}"
         if not isinstance(item, t.Mapping) or len(item) != 1 or next(iter(item)) not in ACTIONS:
             raise AccessRulesError(f"{what}: write each rule as a single 'allow: <network>' or 'deny: <network>', got {item!r}")
         ((action, value),) = item.items()
         rule = Rule(action, parse_network(value, what=what))
-        earlier = next((r for r in rules if r.network.version == rule.network.version and rule.network.subnet_of(r.network)), None)  # type: ignore[arg-type]
+        covering = [first[net] for net in supernets(rule.network) if net in first]
+        earlier = min(covering, key=lambda found: found[0])[1] if covering else None
         if earlier == rule:
             warnings.append(f"{what}: '{action} {rule.source}' repeats an earlier rule and was dropped")
             continue
@@ -77,7 +81,13 @@ def parse_rules(items: t.Sequence[t.Mapping[str, t.Any]]) -> tuple[list[Rule], l
                 " covers it and nginx stops at the first match; put the narrower rule first"
             )
         rules.append(rule)
+        first.setdefault(rule.network, (len(rules), rule))
     return rules, warnings
+
+
+def supernets(network: Network) -> list[Network]:
+    """The network itself and every network that contains it, down to /0."""
+    return [network.supernet(new_prefix=prefix) for prefix in range(network.prefixlen + 1)]
 
 
 def parse_trusted_proxies(items: t.Sequence[object]) -> list[Network]:

@@ -2,8 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
-"""API keys as an nginx map include: `"Bearer <key>" <name>;` per key, so `$http_authorization` maps to a name.
+"""API keys as an nginx map include: `"~^(?i:bearer) <key>$" <name>;` per key, so `$http_authorization` maps to a name.
 
+nginx compares a map's plain string keys case-insensitively (it lower-cases both sides), which would accept a key in
+any letter case; a `~` regular expression is matched case-sensitively, so each key is one anchored regex. Only the
+scheme is case-insensitive, as RFC 7235 says.
 nginx cannot hash a bearer token, so the file holds keys in clear and must be readable by nginx's master only.
 Keys and names are restricted to characters that need no quoting in nginx syntax.
 """
@@ -16,7 +19,8 @@ import typing as t
 HEADER = "# Managed by ollama_remote.proxy.api_keys: changes made here are overwritten. Readable by nginx's master only."
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._~+/=-]+")  # RFC 6750 b64token
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]+")
-LINE_PATTERN = re.compile(r'^"Bearer (?P<key>[^"]+)" (?P<name>[^;]+);$')
+LINE_PATTERN = re.compile(r'^"(?:Bearer |~\^\(\?i:bearer\) )(?P<key>[^"$]+)\$?" (?P<name>[^;]+);$')  # this format and the former plain one
+REGEX_SPECIAL = re.compile(r"([.+])")  # the only key characters with a meaning in a regular expression
 
 
 class ApiKeysError(ValueError):
@@ -48,12 +52,18 @@ def parse_file(content: str) -> dict[str, str]:
     for line in content.splitlines():
         match = LINE_PATTERN.match(line.strip())
         if match:
-            found[match["name"]] = match["key"]
+            found[match["name"]] = match["key"].replace("\\", "")
     return found
 
 
+def map_line(name: str, key: str) -> str:
+    """The map entry of one key: an anchored, case-sensitive regex (a plain string key would match any letter case)."""
+    escaped = REGEX_SPECIAL.sub(r"\\\1", key)
+    return f'"~^(?i:bearer) {escaped}$" {name};'
+
+
 def render(keys: t.Mapping[str, str], newline: str) -> str:
-    lines = [HEADER, *(f'"Bearer {key}" {name};' for name, key in keys.items())]
+    lines = [HEADER, *(map_line(name, key) for name, key in keys.items())]
     return "".join(line + newline for line in lines)
 
 

@@ -9,9 +9,12 @@ module: api_keys
 short_description: Manage the bearer API keys an nginx gateway accepts, on Windows and POSIX targets
 version_added: 0.1.0
 description:
-  - Writes an nginx C(map) include file with one line C("Bearer <key>" <name>;) per key. Included in
+  - Writes an nginx C(map) include file with one line per key, a regular expression matching C(Bearer <key>). Included in
     C(map $http_authorization $name { default ""; include <path>; }), it turns the C(Authorization) header sent by
     OpenAI SDKs, Open WebUI and ollama-python into the key's name, or an empty string for anything else.
+  - Each key is a case-sensitive regular expression because nginx compares a map's plain strings without regard to
+    letter case, which would accept a key in any mix of upper and lower case. Only the scheme C(Bearer) is
+    case-insensitive.
   - The plugin owns the whole file; the list of keys is the truth, in order.
   - nginx cannot hash bearer tokens, so the keys are stored in clear; the file should be readable by nginx's master
     process only (root on Linux; SYSTEM and Administrators on Windows). Results and diffs show key names only.

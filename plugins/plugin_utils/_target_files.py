@@ -40,6 +40,19 @@ class Change:
         return self.old != self.new
 
 
+def failure_message(result: dict[str, t.Any]) -> str:
+    """A failed module's message. ansible-core 2.19 keeps some (a full disk in copy's atomic move) only in the result's
+    captured exception, as a chain of events from the outer message to the OS error."""
+    if result.get("msg"):
+        return str(result["msg"])
+    messages = []
+    event = getattr(result.get("exception"), "event", None)
+    while event is not None:
+        messages.append(str(event.msg))
+        event = event.chain.event if event.chain else None
+    return ": ".join(messages) or "no message"
+
+
 class TargetFiles:
     def __init__(self, action: ActionBase, task_vars: dict[str, t.Any]) -> None:
         self._action = action
@@ -61,7 +74,7 @@ class TargetFiles:
         stat = self._module("ansible.windows.win_stat" if self.windows else "ansible.legacy.stat", {"path": path, "get_checksum": False})
         if not stat.get("failed") and not stat["stat"]["exists"]:
             return None
-        raise AnsibleActionFail(f"cannot read {path}: {result.get('msg')}")
+        raise AnsibleActionFail(f"cannot read {path}: {failure_message(result)}")
 
     def apply(self, changes: t.Sequence[Change], *, attributes: dict[str, t.Any] | None = None, validate: str | None = None) -> bool:
         """Write every change; if `validate` then fails, put every changed file back and fail with its output.
@@ -131,5 +144,5 @@ class TargetFiles:
         )
         result = copy.run(task_vars=self._task_vars)
         if result.get("failed"):
-            raise AnsibleActionFail(f"cannot write {dest}: {result.get('msg')}")
+            raise AnsibleActionFail(f"cannot write {dest}: {failure_message(result)}")
         return bool(result.get("changed"))
