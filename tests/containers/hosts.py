@@ -17,10 +17,12 @@ Command line (stdlib only, so any python3 runs it)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import ipaddress
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -39,7 +41,8 @@ SSH_PORT = 2222
 OLLAMA_PORT = 11500
 OLLAMA_DOUBLE = Path(__file__).resolve().parents[1] / "support" / "ollama_double.py"
 # A gated test stream (X-Test-Stream-Id) holds its rest this long: the verify playbook's unbuffered-stream probe.
-OLLAMA_GATE_SECONDS = 1
+OLLAMA_GATE_SECONDS = 0.5
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 BOOT_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
@@ -56,7 +59,8 @@ class Host:
 
 
 def run(*command: str | Path) -> None:
-    subprocess.run([str(part) for part in command], check=True)
+    """Run a command; its output goes to stderr, leaving stdout to this script's JSON."""
+    subprocess.run([str(part) for part in command], check=True, stdout=sys.stderr)
 
 
 def build_rootfs() -> Path:
@@ -99,6 +103,8 @@ def ssh_key(state: Path) -> Path:
 
 def path(state: Path, name: str, suffix: str = "") -> Path:
     """A host's root directory, or with a suffix its .pid, .log, .ollama.pid or .ollama.log file."""
+    if not NAME.match(name):
+        raise ValueError(f"{name!r} is not a host name (lower-case letters, digits and -)")
     return state / "hosts" / f"{name}{suffix}"
 
 
@@ -134,7 +140,19 @@ def boot(state: Path, name: str) -> int:
     return spawn(command, path(state, name, ".pid"), path(state, name, ".log"))
 
 
+def check_free(address: str, port: int) -> None:
+    """Fail when something listens on address:port. SO_REUSEADDR, as servers set it: connections of a stopped server
+    that linger in TIME_WAIT do not count."""
+    try:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((address, port))
+    except OSError as error:
+        raise RuntimeError(f"{address}:{port} is taken ({error.strerror}): is a host of another run still up?") from None
+
+
 def start_ollama(state: Path, name: str, address: str) -> None:
+    check_free(address, OLLAMA_PORT)
     command = [sys.executable, str(OLLAMA_DOUBLE), "--listen", f"{address}:{OLLAMA_PORT}", "--gate-timeout", str(OLLAMA_GATE_SECONDS)]
     pid = spawn(command, path(state, name, ".ollama.pid"), path(state, name, ".ollama.log"))
     path(state, name, ".ollama.address").write_text(address)
@@ -145,7 +163,7 @@ def wait_for(address: str, port: int, pid: int, greeting: bytes) -> None:
     """Wait until address:port accepts connections (and sends `greeting` first), while process `pid` lives."""
     deadline = time.monotonic() + BOOT_TIMEOUT
     while time.monotonic() < deadline:
-        if not Path(f"/proc/{pid}").exists():
+        if not alive(pid):
             raise RuntimeError(f"process {pid} exited before {address}:{port} answered")
         try:
             with socket.create_connection((address, port), timeout=2) as conn:
@@ -164,6 +182,7 @@ def up(state: Path, hosts: dict[str, str]) -> list[Host]:
         if not ipaddress.ip_address(address).is_loopback:
             raise ValueError(f"{name}: {address} is not a loopback address; the hosts share this machine's network")
         stop(state, name)
+        check_free(address, SSH_PORT)
         prepare(state, name, address)
         start_ollama(state, name, address)
         booting.append((address, boot(state, name)))
@@ -185,16 +204,42 @@ def recorded_pid(pid_file: Path, marker: str) -> int | None:
     return pid if marker.encode() in command else None
 
 
+def alive(pid: int) -> bool:
+    """Whether a process runs; one that has ended is reaped first if it is this process's child (pytest starts them)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def terminate(pid_file: Path, marker: str) -> None:
-    """SIGTERM (systemd-nspawn turns it into a clean shutdown), SIGKILL after a timeout; only a process we started."""
+    """SIGTERM (systemd-nspawn turns it into a clean shutdown), SIGKILL after a timeout; only a process we started.
+
+    Killed outright, systemd-nspawn would leave its container running, so the SIGKILL also goes to its child, the
+    container's init, whose end takes down everything in the container.
+    """
     pid = recorded_pid(pid_file, marker)
     if pid is not None:
+        inits = children(pid)
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if Path(f"/proc/{pid}").exists():
-            os.kill(pid, signal.SIGKILL)
+        for straggler in [pid, *inits]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(straggler, signal.SIGKILL)
+        while any(alive(straggler) for straggler in [pid, *inits]) and time.monotonic() < deadline + 5:
+            time.sleep(0.1)
     pid_file.unlink(missing_ok=True)
 
 
@@ -213,7 +258,8 @@ def stop(state: Path, name: str) -> None:
 
 def down(state: Path, names: list[str]) -> None:
     if not names and (state / "hosts").is_dir():
-        names = sorted({entry.name.split(".")[0] for entry in (state / "hosts").iterdir()})
+        found = {entry.name.split(".", 1)[0] for entry in (state / "hosts").glob("*.pid")}
+        names = sorted(name for name in found if NAME.match(name))
     for name in names:
         stop(state, name)
 
