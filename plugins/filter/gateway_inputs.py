@@ -1,0 +1,97 @@
+# Copyright (c) ollama_remote.proxy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The checks are those of the htpasswd, api_keys and access_rules plugins (plugins/module_utils).
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys, _htpasswd
+
+DOCUMENTATION = r"""
+name: gateway_inputs
+short_description: Check a gateway's users, keys and rules before anything is written
+version_added: 0.1.0
+description:
+  - Runs the checks of M(ollama_remote.proxy.htpasswd), M(ollama_remote.proxy.api_keys) and
+    M(ollama_remote.proxy.access_rules) on the controller, so a role can refuse bad input at its first task, before it
+    changes anything on the host. Returns the input unchanged; raises an error that names the problem (never a secret).
+positional: _input
+options:
+  _input:
+    description: The inputs.
+    type: dict
+    required: true
+    suboptions:
+      users:
+        description: Users as for M(ollama_remote.proxy.htpasswd) (C(name), C(password); other keys are ignored).
+        type: list
+        elements: dict
+      keys:
+        description: API keys as for M(ollama_remote.proxy.api_keys) (C(name), C(key); other keys are ignored).
+        type: list
+        elements: dict
+      rules:
+        description: Allowlist rules as for M(ollama_remote.proxy.access_rules).
+        type: list
+        elements: dict
+      trusted_networks:
+        description: Networks given as addresses or CIDR.
+        type: list
+        elements: str
+      trusted_proxies:
+        description: Front proxies, as for M(ollama_remote.proxy.access_rules).
+        type: list
+        elements: str
+      hash_scheme:
+        description: The hash scheme, as for M(ollama_remote.proxy.htpasswd).
+        type: str
+      windows:
+        description: Whether the target runs Windows (decides which hash schemes nginx can verify).
+        type: bool
+      min_password_length:
+        description: Shortest password accepted.
+        type: int
+      min_key_length:
+        description: Shortest key accepted.
+        type: int
+"""
+
+EXAMPLES = r"""
+- name: Refuse bad input before changing anything
+  ansible.builtin.assert:
+    that: inputs is truthy
+  vars:
+    inputs: "{{ {'users': gateway_users, 'keys': gateway_api_keys, 'rules': gateway_allow} | ollama_remote.proxy.gateway_inputs }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The input, unchanged.
+  type: dict
+"""
+
+
+def gateway_inputs(inputs: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
+    if not isinstance(inputs, t.Mapping):
+        raise AnsibleFilterError("gateway_inputs takes a dictionary")
+    try:
+        scheme = _htpasswd.choose_scheme(inputs.get("hash_scheme", "auto"), windows=bool(inputs.get("windows")))
+        users = [{"name": user.get("name"), "password": user.get("password")} for user in inputs.get("users") or []]
+        _htpasswd.parse_users(users, min_password_length=int(inputs.get("min_password_length", 12)), scheme=scheme, password_required=True)
+        keys = [{"name": key.get("name"), "key": key.get("key")} for key in inputs.get("keys") or []]
+        _api_keys.parse_keys(keys, min_key_length=int(inputs.get("min_key_length", 32)))
+        _access_rules.parse_rules(inputs.get("rules") or [])
+        for number, network in enumerate(inputs.get("trusted_networks") or [], 1):
+            _access_rules.parse_network(network, what=f"trusted network {number}")
+        _access_rules.parse_trusted_proxies(inputs.get("trusted_proxies") or [])
+    except (_htpasswd.HtpasswdError, _api_keys.ApiKeysError, _access_rules.AccessRulesError) as exc:
+        raise AnsibleFilterError(str(exc)) from None
+    return inputs
+
+
+class FilterModule:
+    def filters(self) -> dict[str, t.Callable[..., t.Any]]:
+        return {"gateway_inputs": gateway_inputs}
