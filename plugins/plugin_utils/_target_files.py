@@ -79,8 +79,8 @@ class TargetFiles:
     def apply(self, changes: t.Sequence[Change], *, attributes: dict[str, t.Any] | None = None, validate: str | None = None) -> bool:
         """Write every change; if `validate` then fails, put every changed file back and fail with its output.
 
-        Returns whether anything changed (or would, in check mode). On POSIX, copy also enforces owner, group and
-        mode, so a file whose content is right but whose mode is not still counts as a change.
+        Returns whether anything changed (or would, in check mode). On POSIX, owner, group and mode are enforced too,
+        so a file whose content is right but whose mode is not still counts as a change.
         """
         attributes = {k: v for k, v in (attributes or {}).items() if v is not None}
         if self.windows and attributes:
@@ -89,8 +89,11 @@ class TargetFiles:
         written = [c for c in changes if c.differs]
         changed = False
         for change in changes:
-            if change.differs or attributes:
+            if change.differs:
                 changed |= self._write(change.path, change.new, attributes)
+            elif attributes:
+                # The content is right: the file module alone checks the attributes, one module run where copy takes two.
+                changed |= self._set_attributes(change.path, attributes)
         if validate and written and not self._action._task.check_mode:
             self._validate(validate, written, attributes)
         return changed
@@ -109,6 +112,12 @@ class TargetFiles:
                 self._write(change.path, change.old, attributes)
         output = "\n".join(s for s in (result.get("stdout", ""), result.get("stderr", ""), result.get("msg", "")) if s).strip()
         raise AnsibleActionFail(f"validation failed, so the previous file(s) were put back: {command} (rc={result.get('rc')}):\n{output}")
+
+    def _set_attributes(self, path: str, attributes: dict[str, t.Any]) -> bool:
+        result = self._module("ansible.legacy.file", {"path": path, "state": "file", **attributes})
+        if result.get("failed"):
+            raise AnsibleActionFail(f"cannot set {', '.join(sorted(attributes))} of {path}: {failure_message(result)}")
+        return bool(result.get("changed"))
 
     def _write(self, path: str, data: bytes, attributes: dict[str, t.Any]) -> bool:
         fd, local = tempfile.mkstemp(dir=C.DEFAULT_LOCAL_TMP)  # mode 0600: it may hold hashes

@@ -110,6 +110,12 @@ class FakeTarget:
         return {"rc": 0, "stdout": "        1 file(s) moved.", "stderr": "", "changed": True}
 
     def _module_file(self, args: dict[str, t.Any]) -> dict[str, t.Any]:
+        if args["state"] == "file":  # attributes of an existing file
+            assert args["path"] in self.files
+            wanted = {k: v for k, v in args.items() if k in ("owner", "group", "mode")}
+            changed = any(self.attributes.get(args["path"], {}).get(k) != v for k, v in wanted.items())
+            self.attributes.setdefault(args["path"], {}).update(wanted)
+            return {"changed": changed, "path": args["path"]}
         assert args["state"] == "absent"
         existed = self.files.pop(args["path"], None) is not None
         return {"changed": existed}

@@ -233,9 +233,10 @@ def test_windows_ignores_owner_group_mode_with_a_warning(monkeypatch: pytest.Mon
     assert [c.args for c in target.copies] == [{"force": True}]
 
 
-def test_posix_owner_group_mode_go_to_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_posix_owner_group_mode_are_enforced(monkeypatch: pytest.MonkeyPatch) -> None:
     target = FakeTarget(windows=False, files={POSIX_PATH: text(DIRECTIVES, False)})
     result = run(monkeypatch, target, rules=RULES, owner="root", group="root", mode="0644")
     assert result["changed"] is True, "same content, new attributes"
-    assert [c.args for c in target.copies] == [{"force": True, "owner": "root", "group": "root", "mode": "0644"}]
+    assert target.copies == []
+    assert target.attributes[POSIX_PATH] == {"owner": "root", "group": "root", "mode": "0644"}
     assert target.files[POSIX_PATH] == text(DIRECTIVES, False)

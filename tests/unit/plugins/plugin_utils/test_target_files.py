@@ -166,13 +166,14 @@ def test_several_changes_write_only_what_differs(monkeypatch: pytest.MonkeyPatch
     assert target.files == {path: OLD, other: NEW}
 
 
-def test_posix_attributes_go_to_copy_even_when_the_content_is_right(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_posix_attributes_are_enforced_even_when_the_content_is_right(monkeypatch: pytest.MonkeyPatch) -> None:
     target = FakeTarget(windows=False, files={POSIX_PATH: OLD})
     files = target_files(monkeypatch, target)
     attributes = {"owner": "root", "group": "www-data", "mode": "0640"}
     assert files.apply([Change(POSIX_PATH, OLD, OLD)], attributes={**attributes, "extra": None}) is True
-    assert target.copies[-1].args == {"force": True, **attributes}, "unset attributes are not passed"
-    assert files.apply([Change(POSIX_PATH, OLD, OLD)], attributes=attributes) is False, "copy reports the attributes as right now"
+    assert target.calls[-1].args == {"path": POSIX_PATH, "state": "file", **attributes}, "unset attributes are not passed"
+    assert target.copies == [], "right content is not sent again; the file module alone checks the attributes"
+    assert files.apply([Change(POSIX_PATH, OLD, OLD)], attributes=attributes) is False, "the attributes are right now"
     assert target.files == {POSIX_PATH: OLD}
 
 
