@@ -89,6 +89,18 @@ def run_playbook(
     return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, tasks_out, stats)
 
 
+def wait_listening(port: int, host: str = "127.0.0.1") -> None:
+    """Return once something accepts connections on the port; fail after 10 s."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on {host}:{port} within 10 s")
+
+
 class Nginx:
     """A private nginx master on loopback, with its own prefix; `server` is the body of one server block."""
 
@@ -130,14 +142,7 @@ class Nginx:
     def start(self) -> None:
         subprocess.run([*self.test_command.split()], check=True)
         self.process = subprocess.Popen([NGINX, "-p", str(self.prefix), "-c", str(self.conf), "-g", "daemon off;"])
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("nginx did not start listening within 10 s")
+        wait_listening(self.port)
 
     def stop(self) -> None:
         if self.process:

@@ -13,7 +13,6 @@ import http.client
 import shutil
 import ssl
 import subprocess
-import time
 import typing as t
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import yaml
 
 from tests.support.ollama_double import OllamaDouble
 
-from .conftest import NGINX, REPO, free_port, run_playbook
+from .conftest import NGINX, REPO, free_port, run_playbook, wait_listening
 
 ROLE = REPO / "roles" / "gateway"
 WINDOWS_PREFIX = "C:/nginx"
@@ -116,17 +115,6 @@ def make_access_files(files: dict[str, Path]) -> None:
     assert run.rc == 0, run.output[-3000:]
     for name in ("htpasswd", "api_keys", "access"):
         files[name].write_bytes(files[name].read_bytes().replace(b"\n", b"\r\n"))
-
-
-def wait_listening(port: int) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("nginx did not listen within 10 s")
 
 
 CASES = [
