@@ -1,15 +1,17 @@
-"""Container hosts for molecule and the rollout tests: Debian 12 under systemd-nspawn, systemd as PID 1, sshd on loopback.
+"""Container hosts for molecule and the rollout tests: Debian 12 or 13 under systemd-nspawn, systemd as PID 1, sshd on
+loopback.
 
 The containers share this machine's network (there is no Docker or podman here), so each host is one address in
 127.0.2.0/24: its sshd, its nginx and the Ollama test double standing in for its Ollama all listen there and
-nowhere else. The double runs on this machine; the host reaches it through the shared network. The root file system
-is made once with debootstrap into a cache outside the checkout and copied per host; each state directory has its
-own SSH key.
+nowhere else. The double runs on this machine; the host reaches it through the shared network. Each release's root
+file system is made once with debootstrap, from the Debian mirror this machine's own apt sources name, into a cache
+outside the checkout, and copied per host; each state directory has its own SSH key.
 
 Command line (stdlib only, so any python3 runs it)::
 
-    python3 tests/containers/hosts.py rootfs                               # build the cached root file system
-    python3 tests/containers/hosts.py up --state DIR gw1=127.0.2.11 ...    # start hosts, print them as JSON
+    python3 tests/containers/hosts.py rootfs [bookworm|trixie ...]         # build the cached root file systems
+    python3 tests/containers/hosts.py up --state DIR gw1=127.0.2.11 gw2=127.0.2.12@trixie ...
+                                                                           # start hosts, print them as JSON
     python3 tests/containers/hosts.py ollama --state DIR stop|start gw1   # take a host's Ollama away, or back
     python3 tests/containers/hosts.py down --state DIR [gw1 ...]           # stop hosts (all without names)
 """
@@ -33,8 +35,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 CACHE = Path(os.environ.get("OLLAMA_PROXY_ROOTFS_CACHE", "/var/cache/ollama-remote-proxy"))
-ROOTFS = CACHE / "rootfs-bookworm"
-MIRROR = "http://deb.debian.org/debian"
+RELEASES = ("bookworm", "trixie")
+DEFAULT_RELEASE = "bookworm"
+APT_SOURCES = Path("/etc/apt")
 # python3-apt for ansible.builtin.apt, iproute2 for the ollama role's `ss`; nginx comes from the gateway role.
 PACKAGES = "python3,python3-apt,systemd,systemd-sysv,dbus,openssh-server,iproute2,ca-certificates"
 SSH_PORT = 2222
@@ -63,16 +66,55 @@ def run(*command: str | Path) -> None:
     subprocess.run([str(part) for part in command], check=True, stdout=sys.stderr)
 
 
-def build_rootfs() -> Path:
-    """The cached root file system, built on first use; concurrent callers wait for one build."""
+def apt_sources(root: Path = APT_SOURCES) -> list[tuple[str, list[str]]]:
+    """(URI, suites) of every `deb` entry in apt's sources: one-line `.list` files and deb822 `.sources` files."""
+    entries: list[tuple[str, list[str]]] = []
+    for listing in [root / "sources.list", *sorted((root / "sources.list.d").glob("*.list"))]:
+        for line in listing.read_text().splitlines() if listing.is_file() else []:
+            words = re.sub(r"\[[^]]*\]", "", line.split("#", 1)[0]).split()  # drop `[signed-by=...]` options
+            if len(words) >= 3 and words[0] == "deb":
+                entries.append((words[1], [words[2]]))
+    for stanzas in sorted((root / "sources.list.d").glob("*.sources")):
+        for stanza in re.split(r"\n\s*\n", stanzas.read_text()):
+            fields = dict(re.findall(r"^([A-Za-z-]+):[ \t]*(.*)$", "\n".join(ln for ln in stanza.splitlines() if not ln.startswith("#")), re.M))
+            if "deb" in fields.get("Types", "").split() and fields.get("Enabled", "yes") != "no":
+                entries += [(uri, fields.get("Suites", "").split()) for uri in fields.get("URIs", "").split()]
+    return entries
+
+
+def mirrors(root: Path = APT_SOURCES) -> tuple[str, str]:
+    """The Debian archive and security archive URIs this machine's apt uses: the entries that carry its own release's
+    suites (`bookworm`, `bookworm-security`). Another release comes from the same mirrors."""
+    codename = dict(re.findall(r'^(\w+)="?([^"\n]*)"?$', Path("/etc/os-release").read_text(), re.M)).get("VERSION_CODENAME", "")
+    found: dict[str, str] = {}
+    for uri, suites in apt_sources(root):
+        for suite in suites:
+            kind = "archive" if suite == codename else "security" if suite == f"{codename}-security" else ""
+            if kind:
+                found.setdefault(kind, uri.rstrip("/"))
+    if set(found) != {"archive", "security"}:
+        raise RuntimeError(f"no {codename} and {codename}-security entries in {root}/sources.list*: cannot tell which Debian mirror to use")
+    return found["archive"], found["security"]
+
+
+def rootfs(release: str) -> Path:
+    return CACHE / f"rootfs-{release}"
+
+
+def build_rootfs(release: str = DEFAULT_RELEASE) -> Path:
+    """The release's cached root file system, built on first use; concurrent callers wait for one build."""
+    if release not in RELEASES:
+        raise ValueError(f"{release!r} is not one of the tested releases {', '.join(RELEASES)}")
     CACHE.mkdir(parents=True, exist_ok=True)
-    with (CACHE / "rootfs.lock").open("w") as lock:
+    root = rootfs(release)
+    with (CACHE / f"rootfs-{release}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if (ROOTFS / ".complete").exists():
-            return ROOTFS
-        partial = CACHE / "rootfs-bookworm.partial"
+        if (root / ".complete").exists():
+            return root
+        archive, security = mirrors()
+        partial = CACHE / f"rootfs-{release}.partial"
         shutil.rmtree(partial, ignore_errors=True)
-        run("debootstrap", "--variant=minbase", f"--include={PACKAGES}", "bookworm", partial, MIRROR)
+        run("debootstrap", "--variant=minbase", f"--include={PACKAGES}", release, partial, archive)
         run("chroot", partial, "apt-get", "clean")
         # Package scripts must not start services: the container shares this machine's network, and nginx's
         # default site would take port 80 on every address. The roles start what they manage themselves.
@@ -80,7 +122,7 @@ def build_rootfs() -> Path:
         policy.write_text("#!/bin/sh\nexit 101\n")
         policy.chmod(0o755)
         (partial / "etc/apt/sources.list").write_text(
-            f"deb {MIRROR} bookworm main\ndeb {MIRROR} bookworm-updates main\ndeb http://deb.debian.org/debian-security bookworm-security main\n"
+            f"deb {archive} {release} main\ndeb {archive} {release}-updates main\ndeb {security} {release}-security main\n"
         )
         # Downloaded now, installed by the gateway role: a converge needs no download.
         run("chroot", partial, "apt-get", "update", "-qq")
@@ -88,8 +130,8 @@ def build_rootfs() -> Path:
         for key in (partial / "etc/ssh").glob("ssh_host_*"):
             key.unlink()  # each host makes its own
         (partial / ".complete").touch()
-        partial.rename(ROOTFS)
-        return ROOTFS
+        partial.rename(root)
+        return root
 
 
 def ssh_key(state: Path) -> Path:
@@ -108,12 +150,12 @@ def path(state: Path, name: str, suffix: str = "") -> Path:
     return state / "hosts" / f"{name}{suffix}"
 
 
-def prepare(state: Path, name: str, address: str) -> None:
-    """A fresh copy of the root file system with its own host keys, sshd address and authorized key."""
+def prepare(state: Path, name: str, address: str, release: str) -> None:
+    """A fresh copy of the release's root file system with its own host keys, sshd address and authorized key."""
     root = path(state, name)
     shutil.rmtree(root, ignore_errors=True)
     root.parent.mkdir(parents=True, exist_ok=True)
-    run("cp", "-a", "--reflink=auto", build_rootfs(), root)
+    run("cp", "-a", "--reflink=auto", build_rootfs(release), root)
     run("ssh-keygen", "-q", "-A", "-f", root)
     (root / "etc/hostname").write_text(f"{name}\n")
     (root / "etc/ssh/sshd_config.d/container-host.conf").write_text(
@@ -176,20 +218,25 @@ def wait_for(address: str, port: int, pid: int, greeting: bytes) -> None:
 
 
 def up(state: Path, hosts: dict[str, str]) -> list[Host]:
-    """Start the hosts (replacing any of the same name) with their Ollama doubles; all boot at once."""
-    booting = []
-    for name, address in hosts.items():
+    """Start the hosts (replacing any of the same name) with their Ollama doubles; all boot at once.
+
+    `hosts` maps each name to its address, optionally followed by `@release` (Debian 12 without one).
+    """
+    booting, addresses = [], {}
+    for name, spec in hosts.items():
+        address, _, release = spec.partition("@")
+        addresses[name] = address
         if not ipaddress.ip_address(address).is_loopback:
             raise ValueError(f"{name}: {address} is not a loopback address; the hosts share this machine's network")
         stop(state, name)
         check_free(address, SSH_PORT)
-        prepare(state, name, address)
+        prepare(state, name, address, release or DEFAULT_RELEASE)
         start_ollama(state, name, address)
         booting.append((address, boot(state, name)))
     for address, pid in booting:
         wait_for(address, SSH_PORT, pid, b"SSH-")
     key = str(ssh_key(state))
-    return [Host(instance=name, address=address, port=SSH_PORT, user="root", identity_file=key) for name, address in hosts.items()]
+    return [Host(instance=name, address=address, port=SSH_PORT, user="root", identity_file=key) for name, address in addresses.items()]
 
 
 def recorded_pid(pid_file: Path, marker: str) -> int | None:
@@ -267,10 +314,11 @@ def down(state: Path, names: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("rootfs", help="build the cached root file system")
+    build = commands.add_parser("rootfs", help="build the cached root file systems")
+    build.add_argument("releases", nargs="*", default=list(RELEASES), metavar="RELEASE", help=f"any of {', '.join(RELEASES)} (default: all)")
     start = commands.add_parser("up", help="start hosts and print them as JSON")
     start.add_argument("--state", type=Path, required=True, help="directory for the hosts and their SSH key")
-    start.add_argument("hosts", nargs="+", metavar="NAME=ADDRESS")
+    start.add_argument("hosts", nargs="+", metavar="NAME=ADDRESS[@RELEASE]")
     ollama = commands.add_parser("ollama", help="stop or start a host's Ollama double")
     ollama.add_argument("--state", type=Path, required=True)
     ollama.add_argument("action", choices=["stop", "start"])
@@ -280,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     finish.add_argument("names", nargs="*", metavar="NAME")
     args = parser.parse_args(argv)
     if args.command == "rootfs":
-        print(build_rootfs())
+        for release in args.releases:
+            print(build_rootfs(release))
     elif args.command == "up":
         hosts = dict(spec.split("=", 1) for spec in args.hosts)
         print(json.dumps([asdict(host) for host in up(args.state.resolve(), hosts)]))

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import secrets
 import socket
 import ssl
+import subprocess
 import typing as t
 from pathlib import Path
 
 import pytest
 
-from .conftest import BLOCKED, GATEWAY_DIR, KEYS, OUTSIDE, PASSWORDS, TRUSTED, Gateway, authorization, run_playbook
+from .conftest import BLOCKED, GATEWAY_DIR, KEYS, NGINX, OUTSIDE, PASSWORDS, TRUSTED, Gateway, authorization, run_playbook
 
 CONF_FILE = Path("/etc/nginx/conf.d/ollama-gateway.conf")
 ACME_WEBROOT = Path("/var/www/ollama-acme")
@@ -126,6 +128,7 @@ def test_port_80_serves_the_acme_challenge_to_anyone_and_redirects_the_rest(gate
         response = conn.getresponse()
         assert response.status == 308
         assert response.getheader("Location") == f"https://127.0.0.1:{gateway.https_port}/api/tags?x=1"
+        assert response.getheader("Server") == "nginx"  # no version on port 80 either
         conn.close()
     finally:
         challenge.unlink()
@@ -145,6 +148,18 @@ def test_tls_settings(gateway: Gateway) -> None:
     old.check_hostname, old.verify_mode = False, ssl.CERT_NONE
     with socket.create_connection(("127.0.0.1", gateway.https_port), timeout=10) as raw, pytest.raises(ssl.SSLError):
         old.wrap_socket(raw)
+
+
+def test_gateway_loads_under_an_nginx_conf_that_sets_what_it_needs(gateway: Gateway, tmp_path: Path) -> None:
+    """Debian 13's nginx.conf sets `server_tokens off;` in the http context (Debian 12's has it commented out): the
+    gateway's include sets it per server, so the two never collide, whichever release runs here."""
+    distribution_conf = Path("/etc/nginx/nginx.conf").read_text()
+    without = re.sub(r"(?m)^\s*#?\s*server_tokens\b.*$", "", distribution_conf)
+    debian_13_style = tmp_path / "nginx.conf"
+    debian_13_style.write_text(re.sub(r"(?m)^http \{$", "http {\n\tserver_tokens off;", without, count=1))
+    assert "server_tokens off;" in debian_13_style.read_text()
+    check = subprocess.run([NGINX, "-t", "-q", "-c", str(debian_13_style)], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
 
 
 def test_real_clients_work_through_the_gateway(gateway: Gateway) -> None:
