@@ -38,6 +38,7 @@ CACHE = Path(os.environ.get("OLLAMA_PROXY_ROOTFS_CACHE", "/var/cache/ollama-remo
 RELEASES = ("bookworm", "trixie")
 DEFAULT_RELEASE = "bookworm"
 APT_SOURCES = Path("/etc/apt")
+LOCAL_CAS = Path("/usr/local/share/ca-certificates")
 # python3-apt for ansible.builtin.apt, iproute2 for the ollama role's `ss`; nginx comes from the gateway role.
 PACKAGES = "python3,python3-apt,systemd,systemd-sysv,dbus,openssh-server,iproute2,ca-certificates"
 SSH_PORT = 2222
@@ -157,6 +158,11 @@ def prepare(state: Path, name: str, address: str, release: str) -> None:
     root.parent.mkdir(parents=True, exist_ok=True)
     run("cp", "-a", "--reflink=auto", build_rootfs(release), root)
     run("ssh-keygen", "-q", "-A", "-f", root)
+    # The host trusts what this machine trusts (a TLS-inspecting egress, say), so it reaches PyPI as this machine does.
+    local_cas = sorted(LOCAL_CAS.glob("*.crt"))
+    if local_cas:
+        shutil.copytree(LOCAL_CAS, root / LOCAL_CAS.relative_to("/"), dirs_exist_ok=True)
+        run("chroot", root, "update-ca-certificates")
     (root / "etc/hostname").write_text(f"{name}\n")
     (root / "etc/ssh/sshd_config.d/container-host.conf").write_text(
         f"ListenAddress {address}:{SSH_PORT}\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n"
