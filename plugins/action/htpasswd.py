@@ -50,7 +50,7 @@ class ActionModule(FileActionBase):
             if old is None and not args["create"]:
                 raise core.HtpasswdError(f"{args['path']} does not exist and create is false")
             entries = core.parse(old.decode("utf-8") if old is not None else "")
-            plan = core.plan(entries, users, scheme=scheme, exclusive=args["exclusive"], update_password=args["update_password"])
+            plan = core.plan(entries, users, scheme=scheme, exclusive=args["exclusive"], update_password=args["update_password"], windows=target.windows)
         except UnicodeDecodeError:
             raise AnsibleActionFail(f"{args['path']} is not UTF-8 text") from None
         except core.HtpasswdError as exc:

@@ -60,6 +60,9 @@ SCHEMES: dict[str, Scheme] = {
     )
 }
 AUTO_SCHEME = {"windows": "apr1", "posix": "sha512_crypt"}
+# What nginx for Windows verifies itself. Anything else goes to its crypt(3) stub, which returns the typed password
+# unchanged, so the stored string itself becomes the password and the real one is refused.
+WINDOWS_VERIFIED_PREFIXES = ("$apr1$", "{SSHA}", "{SHA}", "{PLAIN}")
 MAX_BCRYPT_BYTES = 72
 
 
@@ -190,18 +193,46 @@ def malformed_lines(entries: t.Sequence[Entry]) -> list[int]:
     return [number for number, entry in enumerate(entries, 1) if entry.malformed]
 
 
-def plan(entries: t.Sequence[Entry], users: t.Sequence[User], *, scheme: Scheme, exclusive: bool, update_password: str) -> Plan:
+def plain_text_on_windows(hashed: str) -> bool:
+    return not hashed.startswith(WINDOWS_VERIFIED_PREFIXES)
+
+
+def check_windows_entries(entries: t.Sequence[Entry], wanted: t.Mapping[str, User], *, exclusive: bool) -> None:
+    """Refuse entries nginx for Windows would read as plain text, unless this run replaces or removes them."""
+    stuck = sorted(
+        {
+            entry.name
+            for entry in entries
+            if entry.name is not None
+            and plain_text_on_windows(entry.hashed or "")
+            and not (entry.name in wanted and (not wanted[entry.name].present or wanted[entry.name].password is not None))
+            and not (exclusive and entry.name not in wanted)
+        }
+    )
+    if stuck:
+        schemes = sorted({identify(entry.hashed or "") or "other" for entry in entries if entry.name in stuck})
+        raise HtpasswdError(
+            f"the entries of {', '.join(map(repr, stuck))} use a scheme nginx for Windows cannot verify ({', '.join(schemes)}):"
+            " it compares them as plain text, so the stored hash itself would be accepted as the password; give their"
+            " passwords so they are hashed again with apr1, remove them (state: absent), or set exclusive: true"
+        )
+
+
+def plan(entries: t.Sequence[Entry], users: t.Sequence[User], *, scheme: Scheme, exclusive: bool, update_password: str, windows: bool = False) -> Plan:
     """Work out the new file: managed users change in place, new ones go at the end, everything else stays.
 
-    A malformed line is an error (with its line number) unless `exclusive`, which drops it.
+    A malformed line is an error (with its line number) unless `exclusive`, which drops it. On a Windows target an
+    entry nginx for Windows cannot verify is hashed again whatever `update_password` says, and is an error when
+    there is no password to hash.
     """
     bad = malformed_lines(entries)
     if bad and not exclusive:
         raise HtpasswdError(
-            f"line(s) {', '.join(map(str, bad))} of the file are not 'name:hash' entries;"
-            " fix them by hand, or set exclusive: true to drop them"
+            f"line(s) {', '.join(map(str, bad))} of the file are not 'name:hash' entries; fix them by hand, or set exclusive: true to drop them"
         )
     wanted = {user.name: user for user in users}
+    if windows:
+        check_windows_entries(entries, wanted, exclusive=exclusive)
     result = Plan(entries=[], dropped=bad)
     done: set[str] = set()
     handler = scheme.handler()
@@ -226,7 +257,8 @@ def plan(entries: t.Sequence[Entry], users: t.Sequence[User], *, scheme: Scheme,
             result.updated.append(entry.name)
             continue
         done.add(entry.name)
-        if user.password is None or update_password == "on_create" or verifies(scheme, user.password, entry.hashed or ""):
+        keep = update_password == "on_create" or verifies(scheme, user.password or "", entry.hashed or "")
+        if user.password is None or (keep and not (windows and plain_text_on_windows(entry.hashed or ""))):
             result.entries.append(entry)
         else:
             result.entries.append(_hashed_entry(entry.name, user.password, handler))

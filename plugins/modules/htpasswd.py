@@ -70,6 +70,11 @@ options:
         system's C(crypt(3)) and so work only on Linux; bcrypt needs libxcrypt (Debian 12, Ubuntu 24.04, Fedora).
       - nginx for Windows has no C(crypt(3)) and compares such entries as plain text, so asking for them on a Windows
         target is an error.
+      - For the same reason, on a Windows target an existing entry that nginx for Windows cannot verify (anything but
+        C($apr1$), C({SSHA}), C({SHA}) and C({PLAIN}), for example a C($6$) line copied from Linux) is hashed again
+        whatever O(update_password) says. If this task does not give that user's password, remove the user, or drop
+        it with O(exclusive), the task fails and writes nothing, since the stored hash string would be accepted as
+        the password.
       - 'Measured through nginx 1.22 on one worker (requests per second): none 70000, ssha 66000, apr1 7400,
         sha512_crypt 650, bcrypt 21.'
     type: str

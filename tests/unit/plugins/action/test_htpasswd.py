@@ -161,6 +161,16 @@ def test_crypt3_scheme_on_windows_fails_before_anything_is_written(monkeypatch: 
     assert target.files == {WINDOWS_PATH: b"alice:{SSHA}abc\r\n"}
 
 
+def test_an_entry_nginx_for_windows_reads_as_plain_text_is_refused_and_nothing_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A $6$ line copied from Linux: on Windows its hash string would be the password."""
+    old = f"alice:{apr1(ALICE)}\r\nzoe:{core.SCHEMES['sha512_crypt'].handler().hash(BOB)}\r\n".encode()
+    target = FakeTarget(windows=True, files={WINDOWS_PATH: old})
+    with pytest.raises(AnsibleActionFail, match=r"'zoe' use a scheme nginx for Windows cannot verify \(sha512_crypt\)"):
+        run(monkeypatch, target, users=[{"name": "alice", "password": ALICE}])
+    assert target.files == {WINDOWS_PATH: old}
+    assert target.names == ["ansible.windows.slurp"]
+
+
 def test_windows_check_mode_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     old = f"alice:{apr1(ALICE)}\r\n".encode()
     target = FakeTarget(windows=True, files={WINDOWS_PATH: old})

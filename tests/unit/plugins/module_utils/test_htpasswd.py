@@ -32,8 +32,10 @@ def users(*items: dict[str, t.Any], scheme: str = "apr1", required: bool = True,
     return core.parse_users(items, min_password_length=min_length, scheme=core.SCHEMES[scheme], password_required=required)
 
 
-def run_plan(content: str, wanted: list[User], *, scheme: str = "apr1", exclusive: bool = False, update_password: str = "always") -> core.Plan:
-    return core.plan(core.parse(content), wanted, scheme=core.SCHEMES[scheme], exclusive=exclusive, update_password=update_password)
+def run_plan(
+    content: str, wanted: list[User], *, scheme: str = "apr1", exclusive: bool = False, update_password: str = "always", windows: bool = False
+) -> core.Plan:
+    return core.plan(core.parse(content), wanted, scheme=core.SCHEMES[scheme], exclusive=exclusive, update_password=update_password, windows=windows)
 
 
 def lines_of(plan: core.Plan) -> list[str]:
@@ -464,3 +466,61 @@ def test_scheme_table_is_consistent() -> None:
     assert set(core.AUTO_SCHEME.values()) <= set(core.SCHEMES)
     assert all(isinstance(s, Scheme) and s.note for s in core.SCHEMES.values())
     assert [s.name for s in core.SCHEMES.values() if s.windows] == ["apr1", "ssha"]
+
+
+# --- Entries nginx for Windows reads as plain text -----------------------------------------------------------------
+# Its crypt(3) is a stub: a $6$, $5$, $2y$ (or unknown) line refuses the real password and accepts the stored string.
+PLAIN_ON_WINDOWS = ["sha512_crypt", "sha256_crypt", "bcrypt"]
+
+
+@pytest.mark.parametrize("stored", PLAIN_ON_WINDOWS)
+@pytest.mark.parametrize("update_password", ["always", "on_create"])
+def test_windows_rehashes_a_managed_entry_it_cannot_verify_in_every_mode(stored: str, update_password: str) -> None:
+    content = f"alice:{hashed(stored)}\nbob:{hashed('apr1')}\n"
+    result = run_plan(content, users({"name": "alice", "password": PASSWORD}), update_password=update_password, windows=True)
+    assert result.updated == ["alice"]
+    assert core.identify(t.cast(str, result.entries[0].hashed)) == "apr1"
+    assert core.verifies(core.SCHEMES["apr1"], PASSWORD, t.cast(str, result.entries[0].hashed))
+    assert result.entries[1].text == f"bob:{hashed('apr1')}"
+
+
+@pytest.mark.parametrize("stored", [*PLAIN_ON_WINDOWS, "other"])
+@pytest.mark.parametrize(
+    ("wanted", "kwargs"),
+    [
+        pytest.param([{"name": "alice", "password": PASSWORD}], {}, id="unmanaged-line-kept"),
+        pytest.param([{"name": "bob"}], {"update_password": "on_create"}, id="managed-without-password"),
+    ],
+)
+def test_windows_refuses_an_entry_it_cannot_verify_and_cannot_replace(stored: str, wanted: list[dict[str, t.Any]], kwargs: dict[str, t.Any]) -> None:
+    stored_hash = "$1$salt$legacy-md5-crypt" if stored == "other" else hashed(stored)
+    content = f"alice:{hashed('apr1')}\nbob:{stored_hash}\n"
+    with pytest.raises(HtpasswdError, match=r"'bob' use a scheme nginx for Windows cannot verify .*compares them as plain text") as error:
+        run_plan(content, users(*wanted, required=False), windows=True, **kwargs)
+    assert stored_hash not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("wanted", "kwargs", "removed"),
+    [
+        pytest.param([{"name": "alice", "password": PASSWORD}], {"exclusive": True}, ["bob"], id="exclusive-drops-it"),
+        pytest.param([{"name": "alice", "password": PASSWORD}, {"name": "bob", "state": "absent"}], {}, ["bob"], id="absent-removes-it"),
+    ],
+)
+def test_windows_accepts_a_run_that_removes_the_entry(wanted: list[dict[str, t.Any]], kwargs: dict[str, t.Any], removed: list[str]) -> None:
+    result = run_plan(f"alice:{hashed('apr1')}\nbob:{hashed('sha512_crypt')}\n", users(*wanted), windows=True, **kwargs)
+    assert result.removed == removed
+    assert [entry.name for entry in result.entries] == ["alice"]
+
+
+@pytest.mark.parametrize("stored", ["{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=", "{PLAIN}plain-text-by-choice", "apr1"])
+def test_windows_keeps_entries_nginx_for_windows_verifies(stored: str) -> None:
+    entry = hashed("apr1") if stored == "apr1" else stored
+    content = f"alice:{hashed('apr1')}\nbob:{entry}\n"
+    result = run_plan(content, users({"name": "alice", "password": PASSWORD}), windows=True)
+    assert not result.changed
+
+
+def test_linux_keeps_crypt3_entries() -> None:
+    content = f"alice:{hashed('apr1')}\nbob:{hashed('sha512_crypt')}\n"
+    assert not run_plan(content, users({"name": "alice", "password": PASSWORD})).changed
