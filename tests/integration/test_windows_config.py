@@ -1,37 +1,47 @@
-"""The configuration the gateway role renders for Windows passes real nginx, and decides as on Linux.
+"""The configuration the gateway role renders for Windows, checked and served by the official nginx for Windows.
 
-No Windows machine runs here, so the role's templates are rendered with its Windows variables (C:/nginx paths,
-`use poll`, the main nginx.conf it writes there, CRLF line endings as config_files writes them), the paths are then
-mapped to a temporary prefix, and Debian's nginx checks and serves the result on loopback. Two lines differ from
-what Windows gets: a `user` for the workers, and `use epoll` for `use poll`.
+No Windows machine runs here. nginx.org's Windows build (nginx.exe 1.27.5, 32-bit) runs under Wine
+(tests/support/windows_nginx.py) with the prefix C:/nginx, started as the role's Shawl service starts it: `-p
+C:/nginx/` and the prefix as working directory. The files are the role's own: its templates rendered with its
+Windows variables, the access files written by the collection's plugins, every file with CRLF line endings as
+config_files and win_copy leave them on Windows.
+
+Wine is not Windows, and the tests are shaped by where the two differ: `nginx -t` runs before nginx starts, never
+while it runs, and a changed configuration is served by a new nginx, not a reload; both would fail to re-bind the
+ports under Wine (bind error 10013) where Windows allows it. What these tests prove is how nginx for Windows reads and
+applies the configuration; the service wrapper, the ACLs and the reload signal are not exercised here.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.client
+import json
+import secrets
 import shutil
 import ssl
 import subprocess
 import typing as t
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.support import windows_nginx
 from tests.support.ollama_double import OllamaDouble
+from tests.support.windows_nginx import WindowsNginx
 
-from .conftest import NGINX, REPO, free_port, run_playbook, wait_listening
+from .conftest import REPO, free_port, run_playbook
+
+pytestmark = pytest.mark.skipif(bool(windows_nginx.available()), reason=windows_nginx.available() or "ready")
 
 ROLE = REPO / "roles" / "gateway"
-WINDOWS_PREFIX = "C:/nginx"
+WINDOWS_PREFIX = windows_nginx.WINDOWS_PREFIX
 PASSWORD = "windows-user-password-123"
+ADMIN_PASSWORD = "windows-admin-password-456"
 KEY = "k" * 40
-
-
-def nginx_version() -> str:
-    output = subprocess.run([NGINX, "-v"], capture_output=True, text=True, check=True).stderr
-    return output.strip().rsplit("/", 1)[-1]
 
 
 def role_vars(double_port: int, https_port: int, http_port: int) -> dict[str, t.Any]:
@@ -47,74 +57,97 @@ def role_vars(double_port: int, https_port: int, http_port: int) -> dict[str, t.
             "gateway_https_port": https_port,
             "gateway_http_port": http_port,
             "gateway_backends": [f"127.0.0.1:{double_port}"],
-            "gateway_users": [{"name": "winuser", "password": PASSWORD}],
+            "gateway_users": [{"name": "winuser", "password": PASSWORD}, {"name": "winadmin", "password": ADMIN_PASSWORD, "admin": True}],
             "gateway_api_keys": [{"name": "winkey", "key": KEY, "admin": True}],
             "gateway_allow": [{"deny": "127.0.0.66"}, {"allow": "127.0.0.0/24"}],
             "gateway_allow_default": "deny",
-            # The version-dependent TLS lines are chosen for the nginx that checks them.
-            "__gateway_nginx_version": nginx_version(),
+            "gateway_rate_limit": "1000r/s",
+            "gateway_rate_burst": 1000,
+            "__gateway_nginx_version": windows_nginx.NGINX_VERSION,
         }
     )
     return merged
 
 
-@pytest.fixture(scope="module")
-def windows_nginx(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[tuple[int, OllamaDouble]]:
-    prefix = tmp_path_factory.mktemp("windows-prefix")
-    with OllamaDouble(host="127.0.0.1", port=0) as double:
-        https_port, http_port = free_port(), free_port()
-        play_vars = role_vars(double.port, https_port, http_port)
-        rendered = prefix / "rendered"
-        tasks = [
-            {"ansible.builtin.template": {"src": str(ROLE / "templates" / name), "dest": str(rendered / name.removesuffix(".j2"))}}
-            for name in ("nginx.conf.j2", "ollama-gateway.conf.j2")
-        ]
-        tasks.append({"name": "paths", "ansible.builtin.debug": {"var": "__gateway_files"}})
-        rendered.mkdir()
-        run = run_playbook(tasks, play_vars=play_vars)
-        assert run.rc == 0, run.output[-3000:]
-
-        files = {name: Path(path.replace(WINDOWS_PREFIX, str(prefix))) for name, path in run.result("paths")["__gateway_files"].items()}
-        for sub in ("conf/ollama-gateway/tls", "conf/ollama-gateway/empty", "logs", "temp", "html-acme"):
-            (prefix / sub).mkdir(parents=True, exist_ok=True)
-        shutil.copy("/etc/nginx/mime.types", prefix / "conf" / "mime.types")
-        for template, target in (("nginx.conf.j2", "conf/nginx.conf"), ("ollama-gateway.conf.j2", "conf/ollama-gateway.conf")):
-            text = (rendered / template.removesuffix(".j2")).read_text().replace(WINDOWS_PREFIX, str(prefix))
-            if target == "conf/nginx.conf":
-                # Linux-only differences: a user to run workers as, and epoll, since Linux builds of nginx leave
-                # out the poll module that Windows needs (it is compiled only where nothing better exists).
-                assert "use poll;" in text
-                text = "user root;\n" + text.replace("use poll;", "use epoll;")
-            (prefix / target).write_bytes(text.replace("\n", "\r\n").encode())  # as config_files writes on Windows
-
-        make_access_files(files)
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=gateway",
-             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(files["key"]), "-out", str(files["certificate"])],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        check = subprocess.run([NGINX, "-t", "-p", f"{prefix}/", "-c", str(prefix / "conf" / "nginx.conf")], capture_output=True, text=True, check=False)
-        assert check.returncode == 0, check.stderr
-        server = subprocess.Popen([NGINX, "-p", f"{prefix}/", "-c", str(prefix / "conf" / "nginx.conf"), "-g", "daemon off;"])
-        try:
-            wait_listening(https_port)
-            yield https_port, double
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+def crlf(path: Path) -> None:
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
 
 
-def make_access_files(files: dict[str, Path]) -> None:
-    """htpasswd, keys and allowlist written by the collection's plugins, with the hash scheme Windows gets."""
+def write_prefix(prefix: Path, double: OllamaDouble, https_port: int, http_port: int) -> dict[str, Path]:
+    """C:/nginx as the role leaves it: main and gateway configuration, MIME types, access files, a certificate."""
+    play_vars = role_vars(double.port, https_port, http_port)
+    rendered = prefix / "rendered"
+    rendered.mkdir(parents=True)
+    tasks: list[dict[str, t.Any]] = [
+        {"ansible.builtin.template": {"src": str(ROLE / "templates" / name), "dest": str(rendered / name.removesuffix(".j2"))}}
+        for name in ("nginx.conf.j2", "ollama-gateway.conf.j2")
+    ]
+    tasks.append({"name": "paths", "ansible.builtin.debug": {"var": "__gateway_files"}})
+    run = run_playbook(tasks, play_vars=play_vars)
+    assert run.rc == 0, run.output[-3000:]
+    files = {name: prefix / path.removeprefix(WINDOWS_PREFIX + "/") for name, path in run.result("paths")["__gateway_files"].items()}
+    for sub in ("conf/ollama-gateway/tls", "conf/ollama-gateway/empty", "logs", "temp", "html-acme"):
+        (prefix / sub).mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(windows_nginx.CACHE / "dist" / f"nginx-{windows_nginx.NGINX_VERSION}.zip") as dist:
+        (prefix / "conf" / "mime.types").write_bytes(dist.read(f"nginx-{windows_nginx.NGINX_VERSION}/conf/mime.types"))
+    shutil.move(rendered / "nginx.conf", prefix / "conf" / "nginx.conf")
+    shutil.move(rendered / "ollama-gateway.conf", prefix / "conf" / "ollama-gateway.conf")
     tasks = [
-        {"ollama_remote.proxy.htpasswd": {"path": str(files["htpasswd"]), "users": [{"name": "winuser", "password": PASSWORD}], "hash_scheme": "apr1"}},
+        {"ollama_remote.proxy.htpasswd": {"path": str(files["htpasswd"]), "hash_scheme": "apr1",
+                                          "users": [{"name": "winuser", "password": PASSWORD}, {"name": "winadmin", "password": ADMIN_PASSWORD}]}},
         {"ollama_remote.proxy.api_keys": {"path": str(files["api_keys"]), "keys": [{"name": "winkey", "key": KEY}]}},
         {"ollama_remote.proxy.access_rules": {"path": str(files["access"]), "rules": [{"deny": "127.0.0.66"}, {"allow": "127.0.0.0/24"}]}},
-    ]
+    ]  # fmt: skip
     run = run_playbook(tasks)
     assert run.rc == 0, run.output[-3000:]
-    for name in ("htpasswd", "api_keys", "access"):
-        files[name].write_bytes(files[name].read_bytes().replace(b"\n", b"\r\n"))
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=gateway",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(files["key"]), "-out", str(files["certificate"])],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    for path in [prefix / "conf" / "nginx.conf", prefix / "conf" / "ollama-gateway.conf", *files.values()]:
+        if path.exists():
+            crlf(path)
+    return files
+
+
+@pytest.fixture(scope="module")
+def windows_gateway(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]]]:
+    prefix = tmp_path_factory.mktemp("windows-prefix")
+    with OllamaDouble(host="127.0.0.1", port=0) as double, WindowsNginx(prefix) as nginx:
+        https_port, http_port = free_port(), free_port()
+        files = write_prefix(prefix, double, https_port, http_port)
+        check = nginx.nginx("-t")
+        assert check.returncode == 0 and "test is successful" in check.stderr, check.stderr
+        nginx.start(https_port)
+        yield nginx, double, {"https": https_port, "http": http_port, "files": files}
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+CREDENTIALS: dict[str | None, dict[str, str]] = {
+    None: {},
+    "password": basic("winuser", PASSWORD),
+    "admin": basic("winadmin", ADMIN_PASSWORD),
+    "wrong": basic("winuser", "nope-nope-nope"),
+    "key": {"Authorization": f"Bearer {KEY}"},
+}
+
+
+def request(
+    port: int, method: str, path: str, *, source: str = "127.0.0.1", headers: dict[str, str] | None = None, body: bytes | None = None
+) -> tuple[int, bytes, http.client.HTTPResponse]:
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # these tests are about decisions, not the certificate
+    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=20, source_address=(source, 0), context=context)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read(), response
+    finally:
+        conn.close()
 
 
 CASES = [
@@ -126,27 +159,166 @@ CASES = [
     ("127.0.1.1", "password", "GET", "/api/tags", 403),
     ("127.0.0.1", "password", "POST", "/api/pull", 403),
     ("127.0.0.1", "key", "POST", "/api/pull", 200),
+    ("127.0.0.1", "admin", "POST", "/api/pull", 200),
+    ("127.0.0.1", "password", "GET", "/api/nothing-here", 404),
+    ("127.0.0.1", "password", "GET", "//api/tags", 400),
 ]
 
 
 @pytest.mark.parametrize(("source", "credentials", "method", "path", "status"), CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[3]}" for c in CASES])
-def test_windows_config_decides_like_linux(
-    windows_nginx: tuple[int, OllamaDouble], source: str, credentials: str | None, method: str, path: str, status: int
+def test_windows_nginx_decides_like_linux(
+    windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]], source: str, credentials: str | None, method: str, path: str, status: int
 ) -> None:
-    port, double = windows_nginx
-    headers = {
-        None: {},
-        "password": {"Authorization": "Basic " + base64.b64encode(f"winuser:{PASSWORD}".encode()).decode()},
-        "wrong": {"Authorization": "Basic " + base64.b64encode(b"winuser:nope-nope-nope").decode()},
-        "key": {"Authorization": f"Bearer {KEY}"},
-    }[credentials]
-    context = ssl.create_default_context()
-    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # this test is about decisions, not the certificate
+    _, double, ports = windows_gateway
     before = len(double.requests)
-    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, source_address=(source, 0), context=context)
-    conn.request(method, path, body=b'{"model": "llama3.2"}' if method == "POST" else None, headers=headers)
-    response = conn.getresponse()
-    response.read()
-    conn.close()
-    assert response.status == status
+    body = b'{"model": "llama3.2"}' if method == "POST" else None
+    assert request(ports["https"], method, path, source=source, headers=CREDENTIALS[credentials], body=body)[0] == status
     assert len(double.requests) - before == (1 if status == 200 else 0)
+
+
+def test_a_literal_backslash_is_refused_before_nginx_for_windows_reads_it_as_a_slash(
+    windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]],
+) -> None:
+    """nginx for Windows routes `a\\..\\..\\..\\tags` as /api/tags (allowed to every user); Ollama would route the raw path
+    to its sign-out handler. The gateway answers 400 and nothing reaches Ollama."""
+    _, double, ports = windows_gateway
+    before = len(double.requests)
+    for path in ("/api/user/keys/a\\..\\..\\..\\tags", "/api\\tags", "/api/tags\\"):
+        assert request(ports["https"], "DELETE" if "keys" in path else "GET", path, headers=CREDENTIALS["password"])[0] == 400, path
+    assert len(double.requests) == before
+
+
+@pytest.mark.parametrize(("path", "payload", "first_marker"), [
+    ("/api/chat", {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}]}, b'"done":false'),
+    ("/v1/chat/completions", {"model": "llama3.2", "stream": True, "messages": [{"role": "user", "content": "hi"}]}, b"data: "),
+])  # fmt: skip
+def test_windows_nginx_streams_the_first_chunk_before_the_rest_exists(
+    windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]], path: str, payload: dict[str, t.Any], first_marker: bytes
+) -> None:
+    _, double, ports = windows_gateway
+    stream_id = secrets.token_hex(8)
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    conn = http.client.HTTPSConnection("127.0.0.1", ports["https"], timeout=20, context=context)
+    try:
+        headers = {**CREDENTIALS["key"], "X-Test-Stream-Id": stream_id}
+        conn.request("POST", path, body=json.dumps(payload).encode(), headers=headers)
+        response = conn.getresponse()
+        assert response.status == 200
+        assert first_marker in response.readline()
+        gate = double.gate(stream_id)
+        assert not gate.released.is_set(), "the first chunk must arrive while the double still holds the rest"
+        double.release(stream_id)
+        rest = response.read()
+        assert gate.finished.wait(10) and not gate.timed_out
+        assert b"done" in rest or b"[DONE]" in rest
+    finally:
+        conn.close()
+
+
+def test_port_80_serves_the_challenge_to_anyone_and_redirects_the_rest(windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]]) -> None:
+    nginx, _, ports = windows_gateway
+    token = secrets.token_urlsafe(16)
+    challenge = nginx.prefix / "html-acme" / ".well-known" / "acme-challenge" / token
+    challenge.parent.mkdir(parents=True, exist_ok=True)
+    challenge.write_text("proof\n")
+    for source in ("127.0.0.1", "127.0.1.5", "127.0.0.66"):  # allowed, outside the allowlist, denied
+        conn = http.client.HTTPConnection("127.0.0.1", ports["http"], timeout=20, source_address=(source, 0))
+        conn.request("GET", f"/.well-known/acme-challenge/{token}")
+        response = conn.getresponse()
+        assert (response.status, response.read()) == (200, b"proof\n")
+        conn.close()
+    conn = http.client.HTTPConnection("127.0.0.1", ports["http"], timeout=20)
+    conn.request("GET", "/api/tags?x=1", headers={"Host": "evil.example"})
+    response = conn.getresponse()
+    assert response.status == 308
+    assert response.getheader("Location") == f"https://127.0.0.1:{ports['https']}/api/tags?x=1"
+    assert response.getheader("Server") == "nginx"
+    conn.close()
+
+
+def test_one_worker_with_poll_in_the_foreground(windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]]) -> None:
+    """`worker_processes 1`, `use poll` and `daemon off` are what nginx for Windows runs with: one master (the
+    process Shawl started, still in the foreground) and one worker, no errors at start."""
+    nginx, _, _ = windows_gateway
+    conf = (nginx.prefix / "conf" / "nginx.conf").read_bytes()
+    for line in (b"worker_processes 1;\r\n", b"daemon off;\r\n", b"    use poll;\r\n"):
+        assert line in conf
+    assert nginx.process is not None and nginx.process.poll() is None, "the master Shawl started keeps running in the foreground"
+    processes = subprocess.run(["pgrep", "-f", "-c", r"nginx-1\.27\.5[/\\]nginx\.exe -p C:/nginx/"], capture_output=True, text=True, check=False).stdout.strip()
+    assert processes == "2", "one master and one worker"
+    assert "[emerg]" not in nginx.error_log() and "[alert]" not in nginx.error_log()
+
+
+def test_every_file_nginx_for_windows_reads_has_crlf_line_endings(windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]]) -> None:
+    nginx, _, ports = windows_gateway
+    for path in [nginx.prefix / "conf" / "nginx.conf", nginx.prefix / "conf" / "ollama-gateway.conf", *ports["files"].values()]:
+        if path.exists() and path.suffix != ".pem":
+            content = path.read_bytes()
+            assert content.count(b"\n") == content.count(b"\r\n") > 0, path
+
+
+def ssha(password: str) -> str:
+    salt = secrets.token_bytes(8)
+    return "{SSHA}" + base64.b64encode(hashlib.sha1(password.encode() + salt).digest() + salt).decode()
+
+
+def sha(password: str) -> str:
+    return "{SHA}" + base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()
+
+
+def crypt3(scheme: str, password: str) -> str:
+    from passlib.hash import bcrypt, sha256_crypt, sha512_crypt
+
+    handler = {"sha512_crypt": sha512_crypt.using(rounds=5000), "sha256_crypt": sha256_crypt.using(rounds=5000), "bcrypt": bcrypt.using(rounds=4, ident="2y")}
+    return t.cast(str, handler[scheme].hash(password))
+
+
+@pytest.mark.parametrize("scheme", ["apr1", "ssha", "sha"])
+def test_windows_nginx_verifies_the_schemes_it_has(windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]], scheme: str) -> None:
+    from passlib.hash import apr_md5_crypt
+
+    _, _, ports = windows_gateway
+    stored = {"apr1": apr_md5_crypt.hash, "ssha": ssha, "sha": sha}[scheme](PASSWORD)
+    htpasswd = ports["files"]["htpasswd"]
+    original = htpasswd.read_bytes()
+    try:
+        htpasswd.write_bytes(f"winuser:{stored}\r\n".encode())  # read on every request: no reload
+        assert request(ports["https"], "GET", "/api/tags", headers=basic("winuser", PASSWORD))[0] == 200
+        assert request(ports["https"], "GET", "/api/tags", headers=basic("winuser", PASSWORD + "x"))[0] == 401
+        assert request(ports["https"], "GET", "/api/tags", headers=basic("winuser", stored))[0] == 401
+    finally:
+        htpasswd.write_bytes(original)
+
+
+@pytest.mark.parametrize("scheme", ["sha512_crypt", "sha256_crypt", "bcrypt"])
+def test_windows_nginx_has_no_crypt3_so_the_hash_string_becomes_the_password(
+    windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]], scheme: str
+) -> None:
+    """Why the htpasswd plugin refuses these schemes, and replaces or refuses such lines, on Windows targets."""
+    _, _, ports = windows_gateway
+    stored = crypt3(scheme, PASSWORD)
+    htpasswd = ports["files"]["htpasswd"]
+    original = htpasswd.read_bytes()
+    try:
+        htpasswd.write_bytes(f"winuser:{stored}\r\n".encode())
+        assert request(ports["https"], "GET", "/api/tags", headers=basic("winuser", PASSWORD))[0] == 401
+        assert request(ports["https"], "GET", "/api/tags", headers=basic("winuser", stored))[0] == 200
+    finally:
+        htpasswd.write_bytes(original)
+
+
+def test_nginx_t_refuses_a_broken_configuration(windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]], tmp_path: Path) -> None:
+    """The role's validation command, as nginx for Windows answers it: a broken file fails with nginx's own message.
+    It checks a copy of the prefix: under Wine, `nginx -t` beside the running nginx would fail to bind its ports."""
+    nginx, _, _ = windows_gateway
+    copy = tmp_path / "prefix"
+    shutil.copytree(nginx.prefix, copy, ignore=shutil.ignore_patterns("*.log", "*.pid"))
+    conf = copy / "conf" / "ollama-gateway.conf"
+    text = conf.read_bytes()
+    conf.write_bytes(text.replace(b"proxy_buffering off;", b"proxy_buffering sometimes;"))
+    with WindowsNginx(copy) as broken:
+        check = broken.nginx("-t")
+    nginx.link()  # C:/nginx is the running nginx's prefix again
+    assert check.returncode != 0
+    assert 'invalid value "sometimes"' in check.stderr

@@ -188,11 +188,15 @@ class WindowsNginx:
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> WindowsNginx:
+        self.link()
+        return self
+
+    def link(self) -> None:
+        """Make this prefix C:/nginx (the Wine prefix has one C: drive, shared by every WindowsNginx)."""
         link = self.wine.drive_c / "nginx"
         if link.is_symlink() or link.exists():
             link.unlink()
         link.symlink_to(self.prefix, target_is_directory=True)
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -217,13 +221,18 @@ class WindowsNginx:
         raise RuntimeError(f"nginx for Windows did not listen on {host}:{port} within {START_TIMEOUT:.0f} s: {self.error_log()[-2000:]}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        """Stop the nginx this object started (and with it the Wine server); nothing when it started none."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.link()
             self.nginx("-s", "stop")
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
             if self.process.poll() is None:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=15)
+        self.process = None
         self.wine.stop()
 
     def error_log(self) -> str:
