@@ -8,7 +8,7 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys, _htpasswd
+from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys, _htpasswd, _windows
 
 DOCUMENTATION = r"""
 name: gateway_inputs
@@ -51,6 +51,9 @@ options:
       windows:
         description: Whether the target runs Windows (decides which hash schemes nginx can verify).
         type: bool
+      windows_prefix:
+        description: The nginx prefix on a Windows target; checked only when O(_input.windows) is true.
+        type: str
       min_password_length:
         description: Shortest password accepted.
         type: int
@@ -87,7 +90,9 @@ def gateway_inputs(inputs: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
         for number, network in enumerate(inputs.get("trusted_networks") or [], 1):
             _access_rules.parse_network(network, what=f"trusted network {number}")
         _access_rules.parse_trusted_proxies(inputs.get("trusted_proxies") or [])
-    except (_htpasswd.HtpasswdError, _api_keys.ApiKeysError, _access_rules.AccessRulesError) as exc:
+        if inputs.get("windows"):
+            _windows.check_prefix(inputs.get("windows_prefix"))
+    except (_htpasswd.HtpasswdError, _api_keys.ApiKeysError, _access_rules.AccessRulesError, _windows.WindowsSettingError) as exc:
         raise AnsibleFilterError(str(exc)) from None
     return inputs
 

@@ -148,6 +148,15 @@ _value:
     renewal_file:
       description: The renewal's C(.renewal.json) file.
       type: str
+    settings_file:
+      description: The client's C(settings.json) for this ACME server, which it merges over its program settings.
+      type: str
+    settings:
+      description:
+        - What that file holds, as a dictionary. ARI stays on (C(ScheduledTask.RenewalDisableServerSchedule)), and for
+          the C(shortlived) profile C(ScheduledTask.RenewalMinimumValidDays) is 3, so a 160-hour certificate renews at
+          about half its life instead of on every daily run.
+      type: dict
     pem_files:
       description: Paths of the C(certificate), C(fullchain) and C(key) PEM files the store writes.
       type: dict

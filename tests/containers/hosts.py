@@ -230,7 +230,7 @@ def up(state: Path, hosts: dict[str, str]) -> list[Host]:
     """
     booting, addresses = [], {}
     for name, spec in hosts.items():
-        address, _, release = spec.partition("@")
+        address, release = spec.partition("@")[::2]
         addresses[name] = address
         if not ipaddress.ip_address(address).is_loopback:
             raise ValueError(f"{name}: {address} is not a loopback address; the hosts share this machine's network")

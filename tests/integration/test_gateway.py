@@ -162,6 +162,37 @@ def test_gateway_loads_under_an_nginx_conf_that_sets_what_it_needs(gateway: Gate
     assert check.returncode == 0, check.stderr
 
 
+def test_a_reload_nginx_rejects_fails_the_run_with_nginx_own_message(gateway: Gateway) -> None:
+    """`nginx -t` binds nothing, so it passes a port another program holds; the running master then cannot bind it and
+    keeps its old configuration, while `nginx -s reload` (and `service nginx reload`) exit 0. The run must notice
+    that nginx does not serve what it just wrote, and fail with the line of nginx's error log that says why."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        run = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars={**gateway.play_vars, "gateway_https_port": taken})
+    assert run.rc != 0
+    failed = next(task["result"] for task in run.tasks if task["result"].get("failed"))
+    assert "nginx did not apply the configuration just written" in failed["msg"]
+    assert f"bind() to 127.0.0.1:{taken} failed (98: Address already in use)" in failed["msg"]
+    assert gateway.request("GET", "/api/tags", auth="alice")[0] == 200  # still the configuration before
+    restored = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=gateway.play_vars)
+    assert restored.rc == 0, restored.output[-4000:]
+    assert gateway.request("GET", "/api/tags", auth="alice")[0] == 200
+
+
+def test_the_configuration_generation_is_told_to_this_host_only(gateway: Gateway) -> None:
+    served = http.client.HTTPConnection("127.0.0.1", gateway.http_port, timeout=10)
+    served.request("GET", "/.gateway-generation")
+    response = served.getresponse()
+    assert response.status == 200 and re.fullmatch(rb"[a-z0-9]{20}\n", response.read())
+    served.close()
+    outside = http.client.HTTPConnection("127.0.0.1", gateway.http_port, timeout=10, source_address=(OUTSIDE, 0))
+    outside.request("GET", "/.gateway-generation")
+    assert outside.getresponse().status == 404
+    outside.close()
+
+
 def test_real_clients_work_through_the_gateway(gateway: Gateway) -> None:
     ollama = pytest.importorskip("ollama")
     openai = pytest.importorskip("openai")

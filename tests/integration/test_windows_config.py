@@ -24,6 +24,7 @@ import ssl
 import subprocess
 import typing as t
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ WINDOWS_PREFIX = windows_nginx.WINDOWS_PREFIX
 PASSWORD = "windows-user-password-123"
 ADMIN_PASSWORD = "windows-admin-password-456"
 KEY = "k" * 40
+GENERATION = "wine0generation0test"
 
 
 def role_vars(double_port: int, https_port: int, http_port: int) -> dict[str, t.Any]:
@@ -100,6 +102,7 @@ def write_prefix(prefix: Path, double: OllamaDouble, https_port: int, http_port:
     ]  # fmt: skip
     run = run_playbook(tasks)
     assert run.rc == 0, run.output[-3000:]
+    files["generation"].write_text(f'return 200 "{GENERATION}\\n";\n')  # as the reload handler writes it
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=gateway",
          "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(files["key"]), "-out", str(files["certificate"])],
@@ -111,8 +114,17 @@ def write_prefix(prefix: Path, double: OllamaDouble, https_port: int, http_port:
     return files
 
 
+@dataclass
+class WindowsGateway:
+    nginx: WindowsNginx
+    double: OllamaDouble
+    https: int
+    http: int
+    files: dict[str, Path]
+
+
 @pytest.fixture(scope="module")
-def windows_gateway(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]]]:
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[WindowsGateway]:
     prefix = tmp_path_factory.mktemp("windows-prefix")
     with OllamaDouble(host="127.0.0.1", port=0) as double, WindowsNginx(prefix) as nginx:
         https_port, http_port = free_port(), free_port()
@@ -120,7 +132,7 @@ def windows_gateway(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[tupl
         check = nginx.nginx("-t")
         assert check.returncode == 0 and "test is successful" in check.stderr, check.stderr
         nginx.start(https_port)
-        yield nginx, double, {"https": https_port, "http": http_port, "files": files}
+        yield WindowsGateway(nginx, double, https_port, http_port, files)
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -166,26 +178,22 @@ CASES = [
 
 
 @pytest.mark.parametrize(("source", "credentials", "method", "path", "status"), CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[3]}" for c in CASES])
-def test_windows_nginx_decides_like_linux(
-    windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]], source: str, credentials: str | None, method: str, path: str, status: int
-) -> None:
-    _, double, ports = windows_gateway
-    before = len(double.requests)
+def test_windows_nginx_decides_like_linux(gateway: WindowsGateway, source: str, credentials: str | None, method: str, path: str, status: int) -> None:
+    before = len(gateway.double.requests)
     body = b'{"model": "llama3.2"}' if method == "POST" else None
-    assert request(ports["https"], method, path, source=source, headers=CREDENTIALS[credentials], body=body)[0] == status
-    assert len(double.requests) - before == (1 if status == 200 else 0)
+    assert request(gateway.https, method, path, source=source, headers=CREDENTIALS[credentials], body=body)[0] == status
+    assert len(gateway.double.requests) - before == (1 if status == 200 else 0)
 
 
 def test_a_literal_backslash_is_refused_before_nginx_for_windows_reads_it_as_a_slash(
-    windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]],
+    gateway: WindowsGateway,
 ) -> None:
     """nginx for Windows routes `a\\..\\..\\..\\tags` as /api/tags (allowed to every user); Ollama would route the raw path
     to its sign-out handler. The gateway answers 400 and nothing reaches Ollama."""
-    _, double, ports = windows_gateway
-    before = len(double.requests)
+    before = len(gateway.double.requests)
     for path in ("/api/user/keys/a\\..\\..\\..\\tags", "/api\\tags", "/api/tags\\"):
-        assert request(ports["https"], "DELETE" if "keys" in path else "GET", path, headers=CREDENTIALS["password"])[0] == 400, path
-    assert len(double.requests) == before
+        assert request(gateway.https, "DELETE" if "keys" in path else "GET", path, headers=CREDENTIALS["password"])[0] == 400, path
+    assert len(gateway.double.requests) == before
 
 
 @pytest.mark.parametrize(("path", "payload", "first_marker"), [
@@ -193,22 +201,21 @@ def test_a_literal_backslash_is_refused_before_nginx_for_windows_reads_it_as_a_s
     ("/v1/chat/completions", {"model": "llama3.2", "stream": True, "messages": [{"role": "user", "content": "hi"}]}, b"data: "),
 ])  # fmt: skip
 def test_windows_nginx_streams_the_first_chunk_before_the_rest_exists(
-    windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]], path: str, payload: dict[str, t.Any], first_marker: bytes
+    gateway: WindowsGateway, path: str, payload: dict[str, t.Any], first_marker: bytes
 ) -> None:
-    _, double, ports = windows_gateway
     stream_id = secrets.token_hex(8)
     context = ssl.create_default_context()
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-    conn = http.client.HTTPSConnection("127.0.0.1", ports["https"], timeout=20, context=context)
+    conn = http.client.HTTPSConnection("127.0.0.1", gateway.https, timeout=20, context=context)
     try:
         headers = {**CREDENTIALS["key"], "X-Test-Stream-Id": stream_id}
         conn.request("POST", path, body=json.dumps(payload).encode(), headers=headers)
         response = conn.getresponse()
         assert response.status == 200
         assert first_marker in response.readline()
-        gate = double.gate(stream_id)
+        gate = gateway.double.gate(stream_id)
         assert not gate.released.is_set(), "the first chunk must arrive while the double still holds the rest"
-        double.release(stream_id)
+        gateway.double.release(stream_id)
         rest = response.read()
         assert gate.finished.wait(10) and not gate.timed_out
         assert b"done" in rest or b"[DONE]" in rest
@@ -216,43 +223,51 @@ def test_windows_nginx_streams_the_first_chunk_before_the_rest_exists(
         conn.close()
 
 
-def test_port_80_serves_the_challenge_to_anyone_and_redirects_the_rest(windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]]) -> None:
-    nginx, _, ports = windows_gateway
+def test_port_80_serves_the_challenge_to_anyone_and_redirects_the_rest(gateway: WindowsGateway) -> None:
     token = secrets.token_urlsafe(16)
-    challenge = nginx.prefix / "html-acme" / ".well-known" / "acme-challenge" / token
+    challenge = gateway.nginx.prefix / "html-acme" / ".well-known" / "acme-challenge" / token
     challenge.parent.mkdir(parents=True, exist_ok=True)
     challenge.write_text("proof\n")
     for source in ("127.0.0.1", "127.0.1.5", "127.0.0.66"):  # allowed, outside the allowlist, denied
-        conn = http.client.HTTPConnection("127.0.0.1", ports["http"], timeout=20, source_address=(source, 0))
+        conn = http.client.HTTPConnection("127.0.0.1", gateway.http, timeout=20, source_address=(source, 0))
         conn.request("GET", f"/.well-known/acme-challenge/{token}")
         response = conn.getresponse()
         assert (response.status, response.read()) == (200, b"proof\n")
         conn.close()
-    conn = http.client.HTTPConnection("127.0.0.1", ports["http"], timeout=20)
+    conn = http.client.HTTPConnection("127.0.0.1", gateway.http, timeout=20)
     conn.request("GET", "/api/tags?x=1", headers={"Host": "evil.example"})
     response = conn.getresponse()
     assert response.status == 308
-    assert response.getheader("Location") == f"https://127.0.0.1:{ports['https']}/api/tags?x=1"
+    assert response.getheader("Location") == f"https://127.0.0.1:{gateway.https}/api/tags?x=1"
     assert response.getheader("Server") == "nginx"
     conn.close()
 
 
-def test_one_worker_with_poll_in_the_foreground(windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]]) -> None:
+def test_the_configuration_generation_is_told_to_this_host_only(gateway: WindowsGateway) -> None:
+    """What the run asks after a reload, to know that nginx serves the configuration it wrote."""
+    for source, status, body in (("127.0.0.1", 200, f"{GENERATION}\n".encode()), ("127.0.0.66", 404, None)):
+        conn = http.client.HTTPConnection("127.0.0.1", gateway.http, timeout=20, source_address=(source, 0))
+        conn.request("GET", "/.gateway-generation")
+        response = conn.getresponse()
+        assert response.status == status
+        assert body is None or response.read() == body
+        conn.close()
+
+
+def test_one_worker_with_poll_in_the_foreground(gateway: WindowsGateway) -> None:
     """`worker_processes 1`, `use poll` and `daemon off` are what nginx for Windows runs with: one master (the
     process Shawl started, still in the foreground) and one worker, no errors at start."""
-    nginx, _, _ = windows_gateway
-    conf = (nginx.prefix / "conf" / "nginx.conf").read_bytes()
+    conf = (gateway.nginx.prefix / "conf" / "nginx.conf").read_bytes()
     for line in (b"worker_processes 1;\r\n", b"daemon off;\r\n", b"    use poll;\r\n"):
         assert line in conf
-    assert nginx.process is not None and nginx.process.poll() is None, "the master Shawl started keeps running in the foreground"
+    assert gateway.nginx.process is not None and gateway.nginx.process.poll() is None, "the master Shawl started keeps running in the foreground"
     processes = subprocess.run(["pgrep", "-f", "-c", r"nginx-1\.27\.5[/\\]nginx\.exe -p C:/nginx/"], capture_output=True, text=True, check=False).stdout.strip()
     assert processes == "2", "one master and one worker"
-    assert "[emerg]" not in nginx.error_log() and "[alert]" not in nginx.error_log()
+    assert "[emerg]" not in gateway.nginx.error_log() and "[alert]" not in gateway.nginx.error_log()
 
 
-def test_every_file_nginx_for_windows_reads_has_crlf_line_endings(windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]]) -> None:
-    nginx, _, ports = windows_gateway
-    for path in [nginx.prefix / "conf" / "nginx.conf", nginx.prefix / "conf" / "ollama-gateway.conf", *ports["files"].values()]:
+def test_every_file_nginx_for_windows_reads_has_crlf_line_endings(gateway: WindowsGateway) -> None:
+    for path in [gateway.nginx.prefix / "conf" / "nginx.conf", gateway.nginx.prefix / "conf" / "ollama-gateway.conf", *gateway.files.values()]:
         if path.exists() and path.suffix != ".pem":
             content = path.read_bytes()
             assert content.count(b"\n") == content.count(b"\r\n") > 0, path
@@ -275,50 +290,45 @@ def crypt3(scheme: str, password: str) -> str:
 
 
 @pytest.mark.parametrize("scheme", ["apr1", "ssha", "sha"])
-def test_windows_nginx_verifies_the_schemes_it_has(windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]], scheme: str) -> None:
+def test_windows_nginx_verifies_the_schemes_it_has(gateway: WindowsGateway, scheme: str) -> None:
     from passlib.hash import apr_md5_crypt
 
-    _, _, ports = windows_gateway
     stored = {"apr1": apr_md5_crypt.hash, "ssha": ssha, "sha": sha}[scheme](PASSWORD)
-    htpasswd = ports["files"]["htpasswd"]
+    htpasswd = gateway.files["htpasswd"]
     original = htpasswd.read_bytes()
     try:
         htpasswd.write_bytes(f"winuser:{stored}\r\n".encode())  # read on every request: no reload
-        assert request(ports["https"], "GET", "/api/tags", headers=basic("winuser", PASSWORD))[0] == 200
-        assert request(ports["https"], "GET", "/api/tags", headers=basic("winuser", PASSWORD + "x"))[0] == 401
-        assert request(ports["https"], "GET", "/api/tags", headers=basic("winuser", stored))[0] == 401
+        assert request(gateway.https, "GET", "/api/tags", headers=basic("winuser", PASSWORD))[0] == 200
+        assert request(gateway.https, "GET", "/api/tags", headers=basic("winuser", PASSWORD + "x"))[0] == 401
+        assert request(gateway.https, "GET", "/api/tags", headers=basic("winuser", stored))[0] == 401
     finally:
         htpasswd.write_bytes(original)
 
 
 @pytest.mark.parametrize("scheme", ["sha512_crypt", "sha256_crypt", "bcrypt"])
-def test_windows_nginx_has_no_crypt3_so_the_hash_string_becomes_the_password(
-    windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]], scheme: str
-) -> None:
+def test_windows_nginx_has_no_crypt3_so_the_hash_string_becomes_the_password(gateway: WindowsGateway, scheme: str) -> None:
     """Why the htpasswd plugin refuses these schemes, and replaces or refuses such lines, on Windows targets."""
-    _, _, ports = windows_gateway
     stored = crypt3(scheme, PASSWORD)
-    htpasswd = ports["files"]["htpasswd"]
+    htpasswd = gateway.files["htpasswd"]
     original = htpasswd.read_bytes()
     try:
         htpasswd.write_bytes(f"winuser:{stored}\r\n".encode())
-        assert request(ports["https"], "GET", "/api/tags", headers=basic("winuser", PASSWORD))[0] == 401
-        assert request(ports["https"], "GET", "/api/tags", headers=basic("winuser", stored))[0] == 200
+        assert request(gateway.https, "GET", "/api/tags", headers=basic("winuser", PASSWORD))[0] == 401
+        assert request(gateway.https, "GET", "/api/tags", headers=basic("winuser", stored))[0] == 200
     finally:
         htpasswd.write_bytes(original)
 
 
-def test_nginx_t_refuses_a_broken_configuration(windows_gateway: tuple[WindowsNginx, OllamaDouble, dict[str, t.Any]], tmp_path: Path) -> None:
+def test_nginx_t_refuses_a_broken_configuration(gateway: WindowsGateway, tmp_path: Path) -> None:
     """The role's validation command, as nginx for Windows answers it: a broken file fails with nginx's own message.
     It checks a copy of the prefix: under Wine, `nginx -t` beside the running nginx would fail to bind its ports."""
-    nginx, _, _ = windows_gateway
     copy = tmp_path / "prefix"
-    shutil.copytree(nginx.prefix, copy, ignore=shutil.ignore_patterns("*.log", "*.pid"))
+    shutil.copytree(gateway.nginx.prefix, copy, ignore=shutil.ignore_patterns("*.log", "*.pid"))
     conf = copy / "conf" / "ollama-gateway.conf"
     text = conf.read_bytes()
     conf.write_bytes(text.replace(b"proxy_buffering off;", b"proxy_buffering sometimes;"))
     with WindowsNginx(copy) as broken:
         check = broken.nginx("-t")
-    nginx.link()  # C:/nginx is the running nginx's prefix again
+    gateway.nginx.link()  # C:/nginx is the running nginx's prefix again
     assert check.returncode != 0
     assert 'invalid value "sometimes"' in check.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import subprocess
 import typing as t
 from pathlib import Path
@@ -21,14 +22,15 @@ ANSIBLE_DOC = REPO / ".venv" / "bin" / "ansible-doc"
 WINDOWS_COLLECTIONS = ("ansible.windows.", "community.windows.", "chocolatey.chocolatey.")
 TASK_KEYWORDS = {
     "name", "when", "loop", "loop_control", "register", "notify", "listen", "vars", "tags", "changed_when", "failed_when", "no_log",
-    "become", "become_user", "delegate_to", "run_once", "check_mode", "diff", "ignore_errors", "until", "retries", "delay", "environment",
+    "become", "become_user", "become_method", "delegate_to", "run_once", "check_mode", "diff", "ignore_errors", "until", "retries", "delay", "environment",
     "args", "block", "rescue", "always", "throttle", "timeout", "any_errors_fatal",
 }  # fmt: skip
 
 
 def yaml_files() -> list[Path]:
     files = [*REPO.glob("roles/*/tasks/*.yml"), *REPO.glob("roles/*/handlers/*.yml"), *REPO.glob("playbooks/*.yml")]
-    return sorted(files) + sorted(REPO.glob("molecule/**/*.yml")) if (REPO / "molecule").exists() else sorted(files)
+    files += [path for path in REPO.glob("extensions/molecule/**/*.yml") if path.name != "molecule.yml" and "group_vars" not in path.parts]
+    return sorted(files)
 
 
 def tasks_in(node: t.Any) -> t.Iterator[dict[str, t.Any]]:
@@ -91,3 +93,125 @@ def test_windows_task_uses_documented_options(where: str, module: str, task: dic
             allowed = [str(c).lower() for c in (choices if isinstance(choices, list) else list(choices))]
             for item in values:
                 assert str(item).lower() in allowed, f"{where}: {module} {key}={item!r} is not one of {choices}"
+
+
+def test_molecule_scenarios_are_checked_too() -> None:
+    assert any(where.startswith("extensions/molecule/") for where, _, _ in WINDOWS_TASKS)
+
+
+# --- Defects that reading nginx, Shawl and simple-acme sources revealed, each pinned by a check of the tasks ----------
+
+
+def task_named(path: str, name: str) -> dict[str, t.Any]:
+    return next(task for task in tasks_in(yaml.safe_load((REPO / path).read_text())) if task.get("name") == name)
+
+
+def runs_as_system(task: dict[str, t.Any]) -> bool:
+    return task.get("become") is True and task.get("become_method") in ("runas", "ansible.builtin.runas") and task.get("become_user") == "SYSTEM"
+
+
+SIGNALS_NGINX = [
+    ("roles/gateway/handlers/main.yml", "Reload nginx on Windows"),
+    ("roles/acme/tasks/windows.yml", "Request the certificate (the client runs the install script, which reloads nginx)"),
+    ("roles/acme/tasks/windows.yml", "Create the scheduled task again (it is missing, or runs another wacs.exe)"),
+    ("roles/acme/tasks/windows.yml", "Install the issued certificate for nginx with the install script"),
+]
+
+
+@pytest.mark.parametrize(("path", "name"), SIGNALS_NGINX, ids=[name for _, name in SIGNALS_NGINX])
+def test_whatever_signals_nginx_runs_as_system(path: str, name: str) -> None:
+    """nginx runs as SYSTEM; its reload event's default DACL gives Administrators no right to set it, so a reload from
+    an administrator's WinRM session fails with `OpenEvent(...) failed (5: Access is denied)`."""
+    assert runs_as_system(task_named(path, name))
+
+
+def test_every_windows_command_that_reloads_nginx_is_listed_above() -> None:
+    listed = {name for _, name in SIGNALS_NGINX}
+    for where, module, task in WINDOWS_TASKS:
+        text = json.dumps(task[module])
+        if module == "ansible.windows.win_command" and (
+            "reload" in text or "__acme_plan" in text or "install-certificate" in text or "__acme_windows_script" in text
+        ):
+            assert task.get("name") in listed, where
+
+
+def test_a_changed_service_command_line_restarts_the_service() -> None:
+    """win_service with state: started changes a running service's command line but does not restart it."""
+    service = task_named("roles/gateway/tasks/windows_service.yml", "Run nginx as a Windows service")
+    handler = task_named("roles/gateway/handlers/main.yml", service["notify"])
+    assert handler["ansible.windows.win_service"]["state"] == "restarted"
+
+
+def test_stopping_the_service_stops_every_nginx_process() -> None:
+    """A daemonised nginx master frees its console and never sees Shawl's Ctrl-C; Shawl then kills only the master,
+    and the worker keeps serving. A user logging off makes nginx exit 0, which Shawl restarts only with --restart."""
+    path = task_named("roles/gateway/tasks/windows_service.yml", "Run nginx as a Windows service")["ansible.windows.win_service"]["path"]
+    assert " --kill-process-tree " in path and " --restart " in path
+    assert path.index("--restart") < path.index(" -- ")
+    assert "\ndaemon off;\n" in (REPO / "roles/gateway/templates/nginx.conf.j2").read_text()
+
+
+def test_no_task_creates_what_the_acme_client_deletes() -> None:
+    """simple-acme deletes .well-known/acme-challenge after each validation: a task creating it would change every run."""
+    for where, module, task in WINDOWS_TASKS:
+        if module == "ansible.windows.win_file":
+            assert ".well-known" not in json.dumps(task), where
+
+
+def test_the_whole_prefix_is_closed_to_everyone_but_system_and_administrators() -> None:
+    acl = task_named("roles/gateway/tasks/windows.yml", "Only SYSTEM and Administrators may use the gateway's folder")
+    assert acl["ansible.windows.win_acl"]["path"] == "{{ gateway_windows_prefix }}"
+    assert acl["loop"] == ["S-1-5-18", "S-1-5-32-544"]
+    inheritance = task_named("roles/gateway/tasks/windows.yml", "Drop the permissions inherited from above")["ansible.windows.win_acl_inheritance"]
+    assert inheritance == {"path": "{{ gateway_windows_prefix }}", "state": "absent", "reorganize": False}
+
+
+def test_accounts_are_named_by_sid() -> None:
+    """Names such as Administrators differ on localised Windows; SIDs do not."""
+    for where, module, task in WINDOWS_TASKS:
+        if module == "ansible.windows.win_acl" and not is_template(task.get("loop")):
+            assert all(str(user).startswith("S-1-") for user in task.get("loop", [task[module]["user"]])), where
+
+
+def test_downloads_are_verified_and_not_repeated() -> None:
+    """win_get_url downloads on every run by default; with force: false and a checksum, a file already there is only
+    checked, so a converged host needs no internet."""
+    downloads = [(where, task[module]) for where, module, task in WINDOWS_TASKS if module == "ansible.windows.win_get_url"]
+    assert downloads
+    for where, args in downloads:
+        assert args.get("force") is False and args.get("checksum") and args.get("checksum_algorithm") == "sha256", where
+
+
+# Modules that fail in check mode when what an earlier task would create is missing: win_acl_inheritance on a missing
+# folder, win_unzip on a missing zip, win_copy from a missing remote file. (win_acl skips itself in check mode.)
+NEEDS_EARLIER_RESULT = {"ansible.windows.win_acl_inheritance", "community.windows.win_unzip"}
+
+
+def test_tasks_that_need_an_earlier_result_are_safe_in_check_mode_on_a_fresh_host() -> None:
+    found = 0
+    for where, module, task in WINDOWS_TASKS:
+        if module in NEEDS_EARLIER_RESULT or (module == "ansible.windows.win_copy" and task[module].get("remote_src")):
+            found += 1
+            assert "ansible_check_mode" in str(task.get("when", "")), f"{where}: would fail in check mode on a fresh host"
+    assert found >= 4
+
+
+def test_the_pinned_downloads_have_default_checksums() -> None:
+    defaults = yaml.safe_load((REPO / "roles/gateway/defaults/main.yml").read_text())
+    for name in ("nginx", "shawl"):
+        checksum = defaults[f"gateway_windows_{name}_checksum"]
+        assert re.search(
+            r"'[0-9a-f]{64}' if gateway_windows_" + name + r"_version == '" + re.escape(defaults[f"gateway_windows_{name}_version"]) + "'", checksum
+        )
+
+
+def test_ports_are_checked_before_anything_changes() -> None:
+    tasks = list(tasks_in(yaml.safe_load((REPO / "roles/gateway/tasks/windows.yml").read_text())))
+    first_change = next(
+        index
+        for index, task in enumerate(tasks)
+        if not ({"ansible.builtin.assert", "ansible.builtin.set_fact"} & set(task)) and "ansible.windows.win_listen_ports_facts" not in task
+    )
+    listen = next(index for index, task in enumerate(tasks) if "ansible.windows.win_listen_ports_facts" in task)
+    check = next(index for index, task in enumerate(tasks) if "foreign_listeners" in json.dumps(task))
+    assert listen < check < first_change

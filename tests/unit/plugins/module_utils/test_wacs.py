@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 import typing as t
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -277,3 +278,39 @@ def test_the_fingerprint_follows_the_request_but_not_the_program_path() -> None:
     assert wacs_plan(request(executable="C:/Program Files/simple-acme/2.4.0.2300/wacs.exe", version="2.4.0.2300")).fingerprint == first
     assert wacs_plan(request(identifiers=["other.example.net"])).fingerprint != first
     assert wacs_plan(request(eab_kid="k", eab_hmac_key="one")).fingerprint == wacs_plan(request(eab_kid="k", eab_hmac_key="two")).fingerprint
+
+
+# --- When simple-acme renews -----------------------------------------------------------------------------------------
+SHORTLIVED = timedelta(hours=160)
+DAY = timedelta(days=1)
+
+
+def simple_acme_due(issued: datetime, expires: datetime, settings: dict[str, t.Any]) -> datetime:
+    """simple-acme 2.3.5's due date without ARI (DueDateRuntimeService.ComputeDueDate), from settings.json's
+    ScheduledTask section: RenewalDays (default 55) after issue, or RenewalMinimumValidDays (default 7) before expiry,
+    whichever comes first. ARI can only make it earlier."""
+    scheduled = settings.get("ScheduledTask", {})
+    end = issued + timedelta(days=scheduled.get("RenewalDays", 55))
+    return min(end, expires - timedelta(days=scheduled.get("RenewalMinimumValidDays", 7)))
+
+
+def test_a_shortlived_certificate_renews_at_about_half_its_life_not_every_day() -> None:
+    plan = wacs_plan(request(identifiers=["203.0.113.10"])).as_dict()
+    assert plan["profile"] == "shortlived"
+    assert plan["settings_file"] == "C:/ProgramData/simple-acme/acme-v02.api.letsencrypt.org/settings.json"
+    assert plan["settings"] == {"ScheduledTask": {"RenewalDisableServerSchedule": False, "RenewalMinimumValidDays": 3}}
+    issued = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    due = simple_acme_due(issued, issued + SHORTLIVED, plan["settings"])
+    assert SHORTLIVED / 3 < due - issued < SHORTLIVED * 2 / 3, "renewed near half its life"
+    # The client's own default would make it due before it was even issued: a renewal on every daily run.
+    assert simple_acme_due(issued, issued + SHORTLIVED, {}) < issued + DAY
+
+
+@pytest.mark.parametrize("profile", ["", "tlsserver", "classic"])
+def test_longer_certificates_keep_the_client_schedule_with_ari(profile: str) -> None:
+    plan = wacs_plan(request(identifiers=["gateway.example.net"], profile=profile, server_profiles=LE_PROFILES)).as_dict()
+    assert plan["settings"] == {"ScheduledTask": {"RenewalDisableServerSchedule": False}}
+    issued = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    for lifetime in (timedelta(days=45), timedelta(days=90)):
+        due = simple_acme_due(issued, issued + lifetime, plan["settings"])
+        assert timedelta(days=7) <= issued + lifetime - due < lifetime / 2
