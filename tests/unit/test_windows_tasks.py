@@ -215,3 +215,31 @@ def test_ports_are_checked_before_anything_changes() -> None:
     listen = next(index for index, task in enumerate(tasks) if "ansible.windows.win_listen_ports_facts" in task)
     check = next(index for index, task in enumerate(tasks) if "foreign_listeners" in json.dumps(task))
     assert listen < check < first_change
+
+
+def test_a_user_level_ollama_host_that_overrides_the_machine_is_refused() -> None:
+    """Ollama started by a user (the tray app) reads that user's OLLAMA_HOST before the machine's."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    check = task_named("roles/ollama/tasks/windows.yml", "Fail if a user's own OLLAMA_HOST overrides the machine's")
+    read = task_named("roles/ollama/tasks/windows.yml", "Read their own OLLAMA_HOST")
+    assert read["ansible.windows.win_reg_stat"] == {"path": "HKU:\\{{ item }}\\Environment", "name": "OLLAMA_HOST"}
+    results = [
+        {"item": "S-1-5-21-1-2-3-1001", "exists": True, "value": "0.0.0.0:11434"},
+        {"item": "S-1-5-21-1-2-3-1002", "exists": True, "value": "127.0.0.1:11434"},
+        {"item": "S-1-5-21-1-2-3-1003", "exists": False},
+        {"item": "S-1-5-21-1-2-3-1004", "skipped": True},
+    ]
+    templar = Templar(loader=DataLoader(), variables={"__ollama_user_hosts": {"results": results}, "ollama_host": "127.0.0.1:11434"})
+    assert templar.template(trust_as_template(check["vars"]["__ollama_overrides"])) == ["S-1-5-21-1-2-3-1001"]
+
+
+def test_ollama_as_a_service_restarts_on_a_new_command_line_and_outlives_a_logoff() -> None:
+    service = task_named("roles/ollama/tasks/windows_service.yml", "Run ollama serve as a service")
+    path = service["ansible.windows.win_service"]["path"]
+    assert " --kill-process-tree " in path and " --restart " in path and path.rstrip().endswith('" serve')
+    for variable in ("OLLAMA_HOST", "OLLAMA_MODELS", "OLLAMA_NO_CLOUD"):
+        assert f'--env "{variable}=' in path
+    handler = task_named("roles/ollama/handlers/main.yml", service["notify"])
+    assert handler["ansible.windows.win_service"]["state"] == "restarted"
