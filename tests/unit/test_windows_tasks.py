@@ -96,7 +96,7 @@ def test_windows_task_uses_documented_options(where: str, module: str, task: dic
 
 
 def test_molecule_scenarios_are_checked_too() -> None:
-    assert any(where.startswith("extensions/molecule/") for where, _, _ in WINDOWS_TASKS)
+    assert any(case[0].startswith("extensions/molecule/") for case in WINDOWS_TASKS)
 
 
 # --- Defects that reading nginx, Shawl and simple-acme sources revealed, each pinned by a check of the tasks ----------
@@ -118,7 +118,7 @@ SIGNALS_NGINX = [
 ]
 
 
-@pytest.mark.parametrize(("path", "name"), SIGNALS_NGINX, ids=[name for _, name in SIGNALS_NGINX])
+@pytest.mark.parametrize(("path", "name"), SIGNALS_NGINX, ids=[case[1] for case in SIGNALS_NGINX])
 def test_whatever_signals_nginx_runs_as_system(path: str, name: str) -> None:
     """nginx runs as SYSTEM; its reload event's default DACL gives Administrators no right to set it, so a reload from
     an administrator's WinRM session fails with `OpenEvent(...) failed (5: Access is denied)`."""
@@ -126,7 +126,7 @@ def test_whatever_signals_nginx_runs_as_system(path: str, name: str) -> None:
 
 
 def test_every_windows_command_that_reloads_nginx_is_listed_above() -> None:
-    listed = {name for _, name in SIGNALS_NGINX}
+    listed = {case[1] for case in SIGNALS_NGINX}
     for where, module, task in WINDOWS_TASKS:
         text = json.dumps(task[module])
         if module == "ansible.windows.win_command" and (
