@@ -106,6 +106,9 @@ def _fetch_wine(root: Path, work: Path) -> None:
         loader = '"$lib/i386-linux-gnu/ld-linux.so.2" --library-path "$lib/i386-linux-gnu"'
         script.write_text(f'#!/bin/sh\nlib=$(cd "$(dirname "$0")/.." && pwd)\nexec {loader} "$lib/{program}" "$@"\n')
         script.chmod(0o755)
+    # Wine 10 (Debian 13) looks for its data relative to the loader as share/wine/wine; Debian installs share/wine.
+    if not (root / "usr/share/wine/wine").exists():
+        (root / "usr/share/wine/wine").symlink_to(".")
 
 
 def _fetch_nginx(work: Path) -> bytes:
