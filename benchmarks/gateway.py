@@ -53,8 +53,8 @@ def first_chunk_ms(connect: Callable[[], http.client.HTTPConnection], headers: d
     return times
 
 
-def wrk(url: str, headers: dict[str, str], seconds: int = 5) -> float:
-    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", url]
+def wrk(url: str, headers: dict[str, str], seconds: int = 5, connections: int = 8) -> float:
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", url]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout

@@ -2,7 +2,11 @@
 
 Each figure is a ratio against a baseline measured in the same run, on the machine the report describes:
 - streaming: first NDJSON chunk of /api/chat through the gateway (HTTPS, API key) versus straight to Ollama;
-- throughput: GET /api/version through the gateway versus straight to Ollama (wrk, keep-alive);
+- throughput: GET /api/version through the gateway versus straight to the stand-in (wrk, keep-alive), with two
+  stand-ins for Ollama: the Python test double, single-threaded, which saturates first, so that figure shows the
+  double and two cores shared by three programs; and nginx answering the same JSON, which does not limit, so that
+  figure shows what nginx's work per request (TLS, the key, the allowlist, the proxy hop) allows on this machine;
+  also the time one client waits per request, one request at a time;
 - auth cost: a small file behind auth_basic per hash scheme, and behind an API key among 1 or 1000, versus no auth;
 - allowlist of 10 000 networks, the client matched by the last rule: `directives` and `geo` versus no allowlist;
 - htpasswd: one ollama_remote.proxy.htpasswd task versus community.general.htpasswd in a loop, first run and re-run;
@@ -128,7 +132,28 @@ def gateway_figures(https_port: int, double: OllamaDouble) -> list[Figure]:
     return [
         Figure("streaming", "first chunk of `/api/chat`, p50", "direct", statistics.median(direct), statistics.median(proxied), "ms", False),
         Figure("streaming", "first chunk of `/api/chat`, p95", "direct", p95[0], p95[1], "ms", False),
-        Figure("throughput", "`GET /api/version`, wrk -c8", "direct", direct_rps, proxied_rps, "req/s"),
+        Figure("throughput", "`GET /api/version`, wrk -c8, Python test double", "direct", direct_rps, proxied_rps, "req/s"),
+    ]
+
+
+def nginx_overhead_figures(tmp: Path, play_vars: dict[str, object]) -> list[Figure]:
+    """The gateway in front of an Ollama stand-in that costs next to nothing (nginx answering /api/version), so the
+    figures are nginx's own: requests per second with 8 connections, and microseconds per request with one."""
+    version = '{"version":"0.33.0"}'
+    stand_in = Nginx(tmp / "fast-ollama", f"location = /api/version {{ default_type application/json; return 200 '{version}'; }}")
+    stand_in.start()
+    try:
+        https_port = int(str(play_vars["gateway_https_port"]))
+        must(run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars={**play_vars, "gateway_backends": [f"127.0.0.1:{stand_in.port}"]}))
+        bearer = {"Authorization": f"Bearer {KEY}"}
+        direct, proxied = f"http://127.0.0.1:{stand_in.port}/api/version", f"https://127.0.0.1:{https_port}/api/version"
+        direct_rps, proxied_rps = gateway_bench.wrk(direct, {}), gateway_bench.wrk(proxied, bearer)
+        direct_one, proxied_one = gateway_bench.wrk(direct, {}, connections=1), gateway_bench.wrk(proxied, bearer, connections=1)
+    finally:
+        stand_in.stop()
+    return [
+        Figure("throughput", "`GET /api/version`, wrk -c8, nginx stand-in", "direct", direct_rps, proxied_rps, "req/s"),
+        Figure("latency", "one request at a time, nginx stand-in", "direct", 1e6 / direct_one, 1e6 / proxied_one, "µs", False),
     ]
 
 
@@ -268,6 +293,7 @@ def main() -> None:
         figures += auth(tmp)
         figures += allowlist(tmp)
         figures += htpasswd_figures(args.users, tmp)
+        figures += nginx_overhead_figures(tmp, play_vars)
         figures += converge
     section = table(figures, machine())
     print(section)
