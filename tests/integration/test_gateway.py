@@ -6,6 +6,7 @@ ports only. Client addresses are chosen by binding sources in 127.0.0.0/8 and ::
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import re
@@ -191,6 +192,30 @@ def test_the_configuration_generation_is_told_to_this_host_only(gateway: Gateway
     outside.request("GET", "/.gateway-generation")
     assert outside.getresponse().status == 404
     outside.close()
+
+
+def test_the_access_log_names_only_what_nginx_verified(gateway: Gateway) -> None:
+    """A failed login is logged without its user name, which may be a password typed into the wrong field."""
+    log = Path("/var/log/nginx/ollama-gateway-access.log")
+    start = log.stat().st_size if log.exists() else 0
+    typed = "hunter2-typed-into-the-name-field"
+    wrong = {"Authorization": "Basic " + base64.b64encode(f"{typed}:whatever".encode()).decode()}
+    requests = [
+        ("127.0.0.1", {}, "alice", 200),
+        ("127.0.0.1", wrong, None, 401),
+        ("127.0.0.1", {}, "wrong", 401),
+        (BLOCKED, {}, "alice", 403),
+        ("127.0.0.1", {}, "langflow", 200),
+        ("127.0.0.1", {}, "alice", 404),
+    ]
+    for source, headers, who, status in requests:
+        path = "/api/nothing-here" if status == 404 else "/api/tags"
+        assert gateway.request("GET", path, source=source, auth=who, headers=headers)[0] == status
+    with log.open() as lines:
+        lines.seek(start)
+        logged = [json.loads(line) for line in lines.read().splitlines()][-len(requests):]
+    assert [(entry["status"], entry["user"]) for entry in logged] == [(200, "alice"), (401, ""), (401, ""), (403, ""), (200, "langflow"), (404, "")]
+    assert typed not in log.read_text()
 
 
 def test_real_clients_work_through_the_gateway(gateway: Gateway) -> None:
