@@ -125,9 +125,12 @@ def pebble(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Pebble]:
     }
     (directory / "pebble.json").write_text(json.dumps(config))
     logs = [(directory / "challtestsrv.log").open("w"), (directory / "pebble.log").open("w")]
-    # DNS only: every name is 127.0.0.1; the challenge servers stay off (nginx answers http-01).
+    # DNS only: every name is 127.0.0.1; the challenge servers stay off (nginx answers http-01). Newer versions (Debian
+    # 13's 2.6) also start a DNS-over-HTTPS server on every address unless told not to.
+    usage = subprocess.run([str(CHALLTESTSRV), "-h"], capture_output=True, text=True, check=False)
+    no_doh = ["-doh", ""] if "-doh" in usage.stdout + usage.stderr else []
     dns = subprocess.Popen(
-        [str(CHALLTESTSRV), "-dns01", f"127.0.0.1:{dns_port}", "-http01", "", "-https01", "", "-tlsalpn01", "",
+        [str(CHALLTESTSRV), "-dns01", f"127.0.0.1:{dns_port}", "-http01", "", "-https01", "", "-tlsalpn01", "", *no_doh,
          "-management", f"127.0.0.1:{dns_management_port}", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""],
         stdout=logs[0], stderr=subprocess.STDOUT,
     )  # fmt: skip
