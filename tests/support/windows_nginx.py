@@ -7,11 +7,12 @@ state (this machine's own sources, architecture i386) and unpacked into a privat
 nginx zip comes from PyPI's ``soda-nginx`` wheel for win_amd64, which carries nginx.org's zip, checked against its
 SHA-256. The Windows prefix ``C:/nginx`` is a link to a directory the test fills, as the role fills C:/nginx.
 
-Wine is not Windows. Seen with nginx 1.27.5 under Wine 8 and 10, and expected to work on Windows:
+Wine is not Windows. Two things that work on Windows fail under Wine:
 
-* ``nginx -t`` while an nginx on the same ports runs, and a reload that keeps the ports, fail to bind (10013):
-  Windows lets a process re-bind a port with SO_REUSEADDR, Wine does not. Tests check a configuration before
-  starting nginx, and start a new nginx instead of reloading.
+* ``nginx -t`` while an nginx on the same ports runs (seen with Debian 12's Wine 8: ``bind() ... failed (10013)``),
+  and for the same reason a reload that keeps the ports: nginx for Windows binds the ports even to test, and Windows
+  lets it re-bind them with SO_REUSEADDR where Wine does not. Tests check a configuration before starting nginx, or
+  on a copy of the prefix, and start a new nginx instead of reloading.
 * ``WSAID_TRANSMITPACKETS`` notices in the error log are Wine's, and harmless.
 
 Command line (stdlib only)::
