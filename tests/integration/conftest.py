@@ -166,6 +166,30 @@ def nginx_factory(tmp_path: Path) -> t.Iterator[t.Callable[..., Nginx]]:
         instance.stop()
 
 
+def check_port_80(webroot: Path, http_port: int, https_port: int, sources: t.Iterable[str], timeout: float = 10) -> None:
+    """Port 80 serves an ACME challenge file to every source given, and redirects the rest to HTTPS, without a version."""
+    token = secrets.token_urlsafe(16)
+    challenge = webroot / ".well-known" / "acme-challenge" / token
+    challenge.parent.mkdir(parents=True, exist_ok=True)
+    challenge.write_text("proof\n")
+    try:
+        for source in sources:
+            conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=timeout, source_address=(source, 0))
+            conn.request("GET", f"/.well-known/acme-challenge/{token}")
+            response = conn.getresponse()
+            assert (response.status, response.read()) == (200, b"proof\n")
+            conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=timeout)
+        conn.request("GET", "/api/tags?x=1", headers={"Host": "evil.example"})
+        response = conn.getresponse()
+        assert response.status == 308
+        assert response.getheader("Location") == f"https://127.0.0.1:{https_port}/api/tags?x=1"
+        assert response.getheader("Server") == "nginx"  # no version on port 80 either
+        conn.close()
+    finally:
+        challenge.unlink()
+
+
 def http_status(port: int, path: str = "/", *, source: str = "127.0.0.1", auth: tuple[str, str] | None = None, host: str | None = None) -> int:
     """Status of a GET from `source` (any 127.0.0.0/8 address, or ::1), with optional basic credentials."""
     import base64

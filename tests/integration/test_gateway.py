@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BLOCKED, GATEWAY_DIR, KEYS, NGINX, OUTSIDE, PASSWORDS, TRUSTED, Gateway, authorization, run_playbook
+from .conftest import BLOCKED, GATEWAY_DIR, KEYS, NGINX, OUTSIDE, PASSWORDS, TRUSTED, Gateway, authorization, check_port_80, run_playbook
 
 CONF_FILE = Path("/etc/nginx/conf.d/ollama-gateway.conf")
 ACME_WEBROOT = Path("/var/www/ollama-acme")
@@ -114,25 +114,7 @@ def test_blob_upload_streams_through_for_admins(gateway: Gateway) -> None:
 
 
 def test_port_80_serves_the_acme_challenge_to_anyone_and_redirects_the_rest(gateway: Gateway) -> None:
-    token = secrets.token_urlsafe(16)
-    challenge = ACME_WEBROOT / ".well-known" / "acme-challenge" / token
-    challenge.write_text("proof\n")
-    try:
-        for source in (OUTSIDE, BLOCKED):
-            conn = http.client.HTTPConnection("127.0.0.1", gateway.http_port, timeout=10, source_address=(source, 0))
-            conn.request("GET", f"/.well-known/acme-challenge/{token}")
-            response = conn.getresponse()
-            assert (response.status, response.read()) == (200, b"proof\n")
-            conn.close()
-        conn = http.client.HTTPConnection("127.0.0.1", gateway.http_port, timeout=10)
-        conn.request("GET", "/api/tags?x=1", headers={"Host": "evil.example"})
-        response = conn.getresponse()
-        assert response.status == 308
-        assert response.getheader("Location") == f"https://127.0.0.1:{gateway.https_port}/api/tags?x=1"
-        assert response.getheader("Server") == "nginx"  # no version on port 80 either
-        conn.close()
-    finally:
-        challenge.unlink()
+    check_port_80(ACME_WEBROOT, gateway.http_port, gateway.https_port, (OUTSIDE, BLOCKED))
 
 
 def test_tls_settings(gateway: Gateway) -> None:

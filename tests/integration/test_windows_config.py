@@ -34,7 +34,7 @@ from tests.support import windows_nginx
 from tests.support.ollama_double import OllamaDouble
 from tests.support.windows_nginx import WindowsNginx
 
-from .conftest import REPO, free_port, run_playbook
+from .conftest import REPO, check_port_80, free_port, run_playbook
 
 pytestmark = pytest.mark.skipif(bool(windows_nginx.available()), reason=windows_nginx.available() or "ready")
 
@@ -224,23 +224,8 @@ def test_windows_nginx_streams_the_first_chunk_before_the_rest_exists(
 
 
 def test_port_80_serves_the_challenge_to_anyone_and_redirects_the_rest(gateway: WindowsGateway) -> None:
-    token = secrets.token_urlsafe(16)
-    challenge = gateway.nginx.prefix / "html-acme" / ".well-known" / "acme-challenge" / token
-    challenge.parent.mkdir(parents=True, exist_ok=True)
-    challenge.write_text("proof\n")
-    for source in ("127.0.0.1", "127.0.1.5", "127.0.0.66"):  # allowed, outside the allowlist, denied
-        conn = http.client.HTTPConnection("127.0.0.1", gateway.http, timeout=20, source_address=(source, 0))
-        conn.request("GET", f"/.well-known/acme-challenge/{token}")
-        response = conn.getresponse()
-        assert (response.status, response.read()) == (200, b"proof\n")
-        conn.close()
-    conn = http.client.HTTPConnection("127.0.0.1", gateway.http, timeout=20)
-    conn.request("GET", "/api/tags?x=1", headers={"Host": "evil.example"})
-    response = conn.getresponse()
-    assert response.status == 308
-    assert response.getheader("Location") == f"https://127.0.0.1:{gateway.https}/api/tags?x=1"
-    assert response.getheader("Server") == "nginx"
-    conn.close()
+    # Sources: allowed, outside the allowlist, denied.
+    check_port_80(gateway.nginx.prefix / "html-acme", gateway.http, gateway.https, ("127.0.0.1", "127.0.1.5", "127.0.0.66"), timeout=20)
 
 
 def test_the_configuration_generation_is_told_to_this_host_only(gateway: WindowsGateway) -> None:
