@@ -14,6 +14,7 @@ import secrets
 import socket
 import ssl
 import subprocess
+import time
 import typing as t
 from pathlib import Path
 
@@ -180,6 +181,18 @@ def test_the_configuration_generation_is_told_to_this_host_only(gateway: Gateway
     outside.close()
 
 
+def _log_lines_after(log: Path, start: int, count: int) -> str:
+    """What the log gained after `start`, once it holds `count` lines: nginx logs a request after it answers it."""
+    deadline = time.monotonic() + 10
+    while True:
+        with log.open() as lines:
+            lines.seek(start)
+            written = lines.read()
+        if written.count("\n") >= count or time.monotonic() > deadline:
+            return written
+        time.sleep(0.05)
+
+
 def test_the_access_log_names_only_what_nginx_verified(gateway: Gateway) -> None:
     """A failed login is logged without its user name, which may be a password typed into the wrong field."""
     log = Path("/var/log/nginx/ollama-gateway-access.log")
@@ -197,9 +210,7 @@ def test_the_access_log_names_only_what_nginx_verified(gateway: Gateway) -> None
     for source, headers, who, status in requests:
         path = "/api/nothing-here" if status == 404 else "/api/tags"
         assert gateway.request("GET", path, source=source, auth=who, headers=headers)[0] == status
-    with log.open() as lines:
-        lines.seek(start)
-        written = lines.read()
+    written = _log_lines_after(log, start, len(requests))
     logged = [json.loads(line) for line in written.splitlines()][-len(requests) :]
     assert [(entry["status"], entry["user"]) for entry in logged] == [(200, "alice"), (401, ""), (401, ""), (403, ""), (200, "langflow"), (404, "")]
     assert typed not in written
