@@ -16,8 +16,8 @@ release; simple-acme.com `_data/arguments.yml`, which keeps win-acme's names and
 Rules the builder enforces:
 - no `--commonname`: the manual source makes the first DNS name the common name and never an IP address (simple-acme
   ManualOptionsFactory picks only DNS identifiers), which Let's Encrypt requires (an IP in the CN is a badCSR);
-- `--profile` only for simple-acme 2.3.5 or later (2.3.3 added it, 2.3.5 fixed it being ignored) and only when the
-  server announces the profile;
+- simple-acme before 2.3.5 is refused (2.3.3 added `--profile`, 2.3.5 fixed it being ignored); `--profile` only when
+  the server announces the profile;
 - Let's Encrypt's directory URL is given as the host URL the clients' settings use (`https://<host>/`);
 - staging is a `--baseuri`, never `--test`, which turns on interactive test behaviour (questions, no auto-close);
 - a value starting with '-' is wrapped in double quotes, as the documentation says such values must be escaped.
@@ -140,6 +140,10 @@ def wacs_plan(settings: t.Mapping[str, t.Any]) -> Plan:
     ids = common["identifiers"]
     version = parse_version(settings.get("version"))
     label = f"{client} {'.'.join(map(str, version))}"
+    if client == "simple-acme" and version < SIMPLE_ACME_PROFILE:
+        # Older releases accept --profile and ignore it: a certificate for an IP address would silently fail, and a
+        # renewal would silently lose its profile.
+        raise AcmeError(f"{label} ignores --profile (fixed in simple-acme 2.3.5); set acme_windows_version to 2.3.5 or later")
     supported = supports_profiles(client, version)
     profile, notes = choose_profile(common["profile"], ids, common["server_profiles"], client_supports_profiles=supported, client=label)
     executable = text_setting(settings, "executable")

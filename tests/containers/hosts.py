@@ -34,10 +34,15 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+if __package__:
+    from ..support.debian_archive import mirrors
+else:  # run as a script
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+    from debian_archive import mirrors  # type: ignore[import-not-found,no-redef]
+
 CACHE = Path(os.environ.get("OLLAMA_PROXY_ROOTFS_CACHE", "/var/cache/ollama-remote-proxy"))
 RELEASES = ("bookworm", "trixie")
 DEFAULT_RELEASE = "bookworm"
-APT_SOURCES = Path("/etc/apt")
 LOCAL_CAS = Path("/usr/local/share/ca-certificates")
 # python3-apt for ansible.builtin.apt, iproute2 for the ollama role's `ss`; nginx comes from the gateway role.
 PACKAGES = "python3,python3-apt,systemd,systemd-sysv,dbus,openssh-server,iproute2,ca-certificates"
@@ -65,37 +70,6 @@ class Host:
 def run(*command: str | Path) -> None:
     """Run a command; its output goes to stderr, leaving stdout to this script's JSON."""
     subprocess.run([str(part) for part in command], check=True, stdout=sys.stderr)
-
-
-def apt_sources(root: Path = APT_SOURCES) -> list[tuple[str, list[str]]]:
-    """(URI, suites) of every `deb` entry in apt's sources: one-line `.list` files and deb822 `.sources` files."""
-    entries: list[tuple[str, list[str]]] = []
-    for listing in [root / "sources.list", *sorted((root / "sources.list.d").glob("*.list"))]:
-        for line in listing.read_text().splitlines() if listing.is_file() else []:
-            words = re.sub(r"\[[^]]*\]", "", line.split("#", 1)[0]).split()  # drop `[signed-by=...]` options
-            if len(words) >= 3 and words[0] == "deb":
-                entries.append((words[1], [words[2]]))
-    for stanzas in sorted((root / "sources.list.d").glob("*.sources")):
-        for stanza in re.split(r"\n\s*\n", stanzas.read_text()):
-            fields = dict(re.findall(r"^([A-Za-z-]+):[ \t]*(.*)$", "\n".join(ln for ln in stanza.splitlines() if not ln.startswith("#")), re.M))
-            if "deb" in fields.get("Types", "").split() and fields.get("Enabled", "yes") != "no":
-                entries += [(uri, fields.get("Suites", "").split()) for uri in fields.get("URIs", "").split()]
-    return entries
-
-
-def mirrors(root: Path = APT_SOURCES) -> tuple[str, str]:
-    """The Debian archive and security archive URIs this machine's apt uses: the entries that carry its own release's
-    suites (`bookworm`, `bookworm-security`). Another release comes from the same mirrors."""
-    codename = dict(re.findall(r'^(\w+)="?([^"\n]*)"?$', Path("/etc/os-release").read_text(), re.M)).get("VERSION_CODENAME", "")
-    found: dict[str, str] = {}
-    for uri, suites in apt_sources(root):
-        for suite in suites:
-            kind = "archive" if suite == codename else "security" if suite == f"{codename}-security" else ""
-            if kind:
-                found.setdefault(kind, uri.rstrip("/"))
-    if set(found) != {"archive", "security"}:
-        raise RuntimeError(f"no {codename} and {codename}-security entries in {root}/sources.list*: cannot tell which Debian mirror to use")
-    return found["archive"], found["security"]
 
 
 def rootfs(release: str) -> Path:

@@ -54,8 +54,13 @@ def run_playbook(
     callback: str = "json",
     roles: list[str] | None = None,
     play_vars: dict[str, t.Any] | None = None,
+    faketime: str = "",
+    netns: str = "",
+    env: dict[str, str] | None = None,
 ) -> PlaybookRun:
-    """Run tasks (and roles) on localhost in a one-play playbook; with the json callback, parse each task's result."""
+    """Run tasks (and roles) on localhost in a one-play playbook; with the json callback, parse each task's result.
+
+    faketime: run with the clock moved ("+80d"); netns: run inside that network namespace; env: more variables."""
     play: list[dict[str, t.Any]] = [
         {
             "hosts": "localhost",
@@ -68,13 +73,15 @@ def run_playbook(
     path = REPO / ".build" / f"playbook-{os.getpid()}-{time.monotonic_ns()}.yml"
     path.parent.mkdir(exist_ok=True)
     path.write_text(yaml.safe_dump(play, sort_keys=False))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0")
+    environment = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0", **(env or {}))
     if callback == "json":
-        env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
+        environment["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
     command = [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)]
     command += ["--check"] * check + ["--diff"] * diff + (["-" + "v" * verbosity] if verbosity else [])
+    command = (["faketime", "-f", faketime] if faketime else []) + command
+    command = (["ip", "netns", "exec", netns] if netns else []) + command
     try:
-        proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+        proc = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=600, check=False)
     finally:
         path.unlink()
     tasks_out: list[dict[str, t.Any]] = []

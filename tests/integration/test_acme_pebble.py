@@ -1,96 +1,42 @@
-"""The gateway with gateway_tls_mode acme, against pebble, the test ACME server Let's Encrypt publishes.
+"""The gateway with gateway_tls_mode acme for a DNS name, against pebble 2.10 (tests/support/pebble.py).
 
-pebble (Debian's package) and pebble-challtestsrv (its DNS) listen on loopback ports only. challtestsrv answers
-every A query with 127.0.0.1, so pebble validates http-01 by asking the gateway's nginx on 127.0.0.1 for
-/.well-known/acme-challenge/<token> on the gateway's HTTP port (pebble's httpPort). The name is a DNS name: pebble
-2.4 puts an IP identifier in the certificate's common name, which certbot refuses to read back (Let's Encrypt does
-not); IP identifiers are covered by the unit tests of the command lines.
+pebble-challtestsrv answers every A query with 127.0.0.1, so pebble validates http-01 by asking the gateway's nginx
+on 127.0.0.1 for /.well-known/acme-challenge/<token> on the gateway's HTTP port (pebble's httpPort). The DNS name asks
+for the `classic` profile (90 days); test_acme_ip_address.py covers an IP address and the `shortlived` profile.
 
 The role converges this machine's nginx (hence the system_nginx lock), installs certbot from PyPI into its
-virtualenv, and keeps certbot's state in a temporary directory.
+virtualenv, and keeps certbot's state in a temporary directory. Renewal timing is tested with the clock moved
+forward (faketime) for certbot alone: pebble still signs in real time.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
-import os
 import shutil
 import socket
 import ssl
 import subprocess
 import time
 import typing as t
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
+
+from tests.support import pebble as pebble_server
 
 from .conftest import free_port, run_playbook
 
-PEBBLE = shutil.which("pebble")
-CHALLTESTSRV = shutil.which("pebble-challtestsrv")
 NAME = "gateway.pebble.test"
 RENEW_COMMAND = Path("/usr/local/sbin/ollama-acme-renew")
 CRON_FILE = Path("/etc/cron.d/ollama-acme-renew")
 CERTIFICATE = Path("/etc/nginx/ollama-gateway/tls/fullchain.pem")
+FAKETIME = shutil.which("faketime")
 
-pytestmark = pytest.mark.skipif(not (PEBBLE and CHALLTESTSRV), reason="pebble and pebble-challtestsrv (Debian package pebble) are needed")
-
-
-def make_tls_files(directory: Path) -> Path:
-    """A throw-away CA and a certificate for pebble's own HTTPS listener on 127.0.0.1; returns the CA file."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pebble listener test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    import ipaddress
-
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    (directory / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    (directory / "listener.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    (directory / "listener.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    return directory / "ca.pem"
-
-
-@dataclass
-class Pebble:
-    directory_url: str
-    management_port: int
-    ca_file: Path
-    http_port: int
-
-    def root(self) -> bytes:
-        """pebble's root CA, made afresh at each start."""
-        context = ssl.create_default_context(cafile=str(self.ca_file))
-        with urllib.request.urlopen(f"https://127.0.0.1:{self.management_port}/roots/0", context=context, timeout=10) as response:
-            return t.cast(bytes, response.read())
+pytestmark = pytest.mark.skipif(bool(pebble_server.available()), reason=pebble_server.available() or "pebble is prepared")
+Pebble = pebble_server.Pebble
 
 
 def wait_for(check: t.Callable[[], bool], what: str, timeout: float = 15) -> None:
@@ -104,60 +50,8 @@ def wait_for(check: t.Callable[[], bool], what: str, timeout: float = 15) -> Non
 
 @pytest.fixture(scope="module")
 def pebble(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Pebble]:
-    directory = tmp_path_factory.mktemp("pebble")
-    ca_file = make_tls_files(directory)
-    ports: list[int] = []
-    while len(ports) < 6:  # distinct, though each comes from a socket that is closed again
-        port = free_port()
-        ports += [port] if port not in ports else []
-    acme_port, management_port, dns_port, http_port, tls_port, dns_management_port = ports
-    config = {
-        "pebble": {
-            "listenAddress": f"127.0.0.1:{acme_port}",
-            "managementListenAddress": f"127.0.0.1:{management_port}",
-            "certificate": str(directory / "listener.pem"),
-            "privateKey": str(directory / "listener.key"),
-            "httpPort": http_port,  # validation requests go to the gateway's nginx on this port
-            "tlsPort": tls_port,
-            "ocspResponderURL": "",
-            "externalAccountBindingRequired": False,
-        }
-    }
-    (directory / "pebble.json").write_text(json.dumps(config))
-    logs = [(directory / "challtestsrv.log").open("w"), (directory / "pebble.log").open("w")]
-    # DNS only: every name is 127.0.0.1; the challenge servers stay off (nginx answers http-01). Newer versions (Debian
-    # 13's 2.6) also start a DNS-over-HTTPS server on every address unless told not to.
-    usage = subprocess.run([str(CHALLTESTSRV), "-h"], capture_output=True, text=True, check=False)
-    no_doh = ["-doh", ""] if "-doh" in usage.stdout + usage.stderr else []
-    dns = subprocess.Popen(
-        [str(CHALLTESTSRV), "-dns01", f"127.0.0.1:{dns_port}", "-http01", "", "-https01", "", "-tlsalpn01", "", *no_doh,
-         "-management", f"127.0.0.1:{dns_management_port}", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""],
-        stdout=logs[0], stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0", PEBBLE_AUTHZREUSE="0")
-    server = subprocess.Popen(
-        [str(PEBBLE), "-config", str(directory / "pebble.json"), "-dnsserver", f"127.0.0.1:{dns_port}", "-strict=false"],
-        stdout=logs[1], stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
-    instance = Pebble(f"https://127.0.0.1:{acme_port}/dir", management_port, ca_file, http_port)
-    try:
-
-        def directory_answers() -> bool:
-            try:
-                context = ssl.create_default_context(cafile=str(ca_file))
-                with urllib.request.urlopen(instance.directory_url, context=context, timeout=2) as response:
-                    return "newOrder" in json.load(response)
-            except OSError:
-                return False
-
-        wait_for(directory_answers, "pebble's directory answers")
+    with pebble_server.serve(tmp_path_factory.mktemp("pebble")) as instance:
         yield instance
-    finally:
-        for process in (server, dns):
-            process.terminate()
-            process.wait(timeout=10)
-        for log in logs:
-            log.close()
 
 
 @dataclass
@@ -198,6 +92,7 @@ def gateway(system_nginx: None, pebble: Pebble, tmp_path_factory: pytest.TempPat
         "gateway_api_keys": [{"name": "acme-test", "key": "k" * 40}],
         "gateway_tls_mode": "acme",
         "acme_terms_agreed": True,
+        "acme_profile": "classic",  # pebble picks a profile at random for an order that names none
         "acme_directory_url": pebble.directory_url,
         "acme_directory_ca_file": str(pebble.ca_file),
         "acme_certbot_config_dir": str(state / "config"),
@@ -256,9 +151,34 @@ def test_forced_renewal_changes_the_served_certificate_after_the_reload_hook(gat
     assert CERTIFICATE.read_bytes().startswith(served.public_bytes(serialization.Encoding.PEM))
 
 
-@pytest.mark.parametrize(("fail_days", "passes"), [(30, True), (20000, False)])
-def test_expiry_check_fails_when_the_certificate_ends_too_soon(gateway: Gateway, fail_days: int, passes: bool) -> None:
-    """pebble's certificates last five years: a 30-day threshold passes, a 20000-day one fails the check."""
+def renew_at(offset: str) -> subprocess.CompletedProcess[str]:
+    """What the schedule runs, with certbot's clock moved forward by offset (faketime: "+50d", "+62d")."""
+    assert FAKETIME, "faketime (Debian package faketime) moves certbot's clock; scripts/bootstrap --tests installs it"
+    return subprocess.run([FAKETIME, "-f", offset, str(RENEW_COMMAND)], capture_output=True, text=True, timeout=120, check=False)
+
+
+def renewal_conf(gateway: Gateway) -> str:
+    return (Path(gateway.play_vars["acme_certbot_config_dir"]) / "renewal" / "ollama-gateway.conf").read_text()
+
+
+def test_a_90_day_certificate_renews_at_two_thirds_of_its_life(gateway: Gateway) -> None:
+    """The `classic` profile lasts 90 days, and pebble's ARI window is around day 60, as certbot's own rule says. A fixed
+    "30 days before expiry" would agree here; test_acme_ip_address.py shows where it does not. The profile is kept."""
+    served = served_certificate(gateway.https_port)
+    assert abs(served.not_valid_after_utc - served.not_valid_before_utc - datetime.timedelta(days=90)) < datetime.timedelta(minutes=1)
+    assert "preferred_profile = classic" in renewal_conf(gateway)
+    assert "renew_before_expiry" not in "".join(line for line in renewal_conf(gateway).splitlines() if not line.startswith("#"))
+    early = renew_at("+50d")
+    assert early.returncode == 0, early.stdout + early.stderr
+    assert served_certificate(gateway.https_port).serial_number == served.serial_number
+    assert "ari_retry_after" in renewal_conf(gateway), "certbot asked the CA's renewal information (ARI)"
+    due = renew_at("+62d")  # past the end of pebble's ARI window (day 59 to 61) and certbot's day 60
+    assert due.returncode == 0, due.stdout + due.stderr
+    wait_for(lambda: served_certificate(gateway.https_port).serial_number != served.serial_number, "nginx serves the renewed certificate")
+
+
+def check_expiry(gateway: Gateway, offset: str = "") -> t.Any:
+    """tasks_from: check_expiry against the served certificate and the file, with the clock moved by offset."""
     task = {
         "name": "Check expiry",
         "ansible.builtin.include_role": {"name": "ollama_remote.proxy.acme", "tasks_from": "check_expiry"},
@@ -266,11 +186,15 @@ def test_expiry_check_fails_when_the_certificate_ends_too_soon(gateway: Gateway,
             "acme_expiry_host": "127.0.0.1",
             "acme_expiry_port": gateway.https_port,
             "acme_expiry_server_name": NAME,
-            "acme_expiry_fail_days": fail_days,
             "acme_expiry_certificate_path": str(CERTIFICATE),
         },
     }
-    run = run_playbook([task])
+    return run_playbook([task], faketime=offset)
+
+
+@pytest.mark.parametrize(("offset", "passes"), [("", True), ("+70d", True), ("+80d", False)])
+def test_the_expiry_check_follows_a_90_day_lifetime(gateway: Gateway, offset: str, passes: bool) -> None:
+    """Halfway between the renewal point (30 days left) and the end: quiet with 20 days left, failing with 10."""
+    run = check_expiry(gateway, offset)
     assert (run.rc == 0) is passes, run.output[-3000:]
-    if not passes:
-        assert "its renewal is failing" in run.output
+    assert ("its renewal is failing" in run.output) is not passes

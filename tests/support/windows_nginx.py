@@ -38,6 +38,11 @@ import typing as t
 import zipfile
 from pathlib import Path
 
+if __package__:
+    from .debian_archive import ArchiveError, download
+else:  # run as a script
+    from debian_archive import ArchiveError, download  # type: ignore[import-not-found,no-redef]
+
 CACHE = Path(os.environ.get("OLLAMA_PROXY_ROOTFS_CACHE", "/var/cache/ollama-remote-proxy")) / "windows-nginx"
 NGINX_VERSION = "1.27.5"
 NGINX_WHEEL = "soda-nginx==2025.5.13.5"
@@ -62,31 +67,13 @@ def _run(command: list[str], **kwargs: t.Any) -> subprocess.CompletedProcess[str
     return result
 
 
-def _apt(state: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """apt-get (or apt-cache, when args start with it) with a private state and cache for i386, over this machine's
-    own sources."""
-    (state / "lists" / "partial").mkdir(parents=True, exist_ok=True)
-    (state / "cache" / "archives" / "partial").mkdir(parents=True, exist_ok=True)
-    (state / "status").touch()
-    program, args = (args[0], args[1:]) if args[0] == "apt-cache" else ("apt-get", args)
-    options = [
-        "-o", "APT::Architecture=i386", "-o", "APT::Architectures::=i386", "-o", f"Dir::State={state}",
-        "-o", f"Dir::State::Lists={state / 'lists'}", "-o", f"Dir::State::status={state / 'status'}",
-        "-o", f"Dir::Cache={state / 'cache'}", "-o", "Debug::NoLocking=1", "-qq",
-    ]  # fmt: skip
-    command = [program, *options, *args]
-    return _run(command, cwd=state) if check else subprocess.run(command, cwd=state, capture_output=True, text=True, check=False)
-
-
 def _fetch_wine(root: Path, work: Path) -> None:
-    state = work / "apt"
-    # Only the release's main archive matters here; an index that fails elsewhere (a security mirror mid-sync) is
-    # reported by the download below if it was needed.
-    _apt(state, "update", check=False)
-    depends = _apt(state, "apt-cache", "depends", "libgcc-s1").stdout
-    gcc_base = sorted(set(re.findall(r"Depends: (gcc-\d+-base)", depends)))
-    _apt(state, "download", *WINE_PACKAGES, *gcc_base)
-    for deb in sorted(state.glob("*.deb")):
+    debs = download(WINE_PACKAGES, work / "debs", architecture="i386")
+    # libgcc-s1 needs its compiler's base package, whose name carries the GCC version of the release.
+    libgcc = next(deb for deb in debs if deb.name.startswith("libgcc-s1_"))
+    depends = _run(["dpkg-deb", "-f", str(libgcc), "Depends"]).stdout
+    debs += download(sorted(set(re.findall(r"\b(gcc-\d+-base)\b", depends))), work / "debs", architecture="i386")
+    for deb in debs:
         _run(["dpkg-deb", "-x", str(deb), str(root)])
     # One lib directory, as on a merged-/usr system: Wine finds its DLLs relative to the loader it runs under.
     if (root / "lib").is_dir() and not (root / "lib").is_symlink():
@@ -250,7 +237,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         print(prepare())
-    except (WineUnavailable, subprocess.SubprocessError) as error:
+    except (WineUnavailable, ArchiveError, subprocess.SubprocessError) as error:
         print(f"windows_nginx: {error}", file=sys.stderr)
         return 1
     return 0

@@ -158,6 +158,11 @@ def test_every_command_line_the_role_can_build_follows_the_documentation() -> No
         if eab:
             settings.update(eab_kid="kid-1", eab_hmac_key="-zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W")
         supported = client == "simple-acme" and tuple(map(int, version.split("."))) >= (2, 3, 5)
+        if client == "simple-acme" and not supported:
+            with pytest.raises(AcmeError, match="ignores --profile"):
+                wacs_plan(settings)
+            refused += 1
+            continue
         has_ip = any(":" in i or i[0].isdigit() for i in identifiers)
         wanted = ("shortlived" if has_ip else "") if profile == "auto" else profile
         explicit = profile not in ("auto", "")
@@ -251,7 +256,8 @@ def test_pebble_without_profiles_gets_no_profile_request() -> None:
     ("overrides", "message"),
     [
         ({"client": "win-acme", "version": "2.2.9.1701", "identifiers": ["203.0.113.10"]}, "win-acme 2.2.9.1701 cannot request the ACME profile 'shortlived'"),
-        ({"version": "2.3.3.1990", "identifiers": ["203.0.113.10"]}, "simple-acme 2.3.3.1990 cannot request"),
+        ({"version": "2.3.3.1990", "identifiers": ["203.0.113.10"]}, "simple-acme 2.3.3.1990 ignores --profile (fixed in simple-acme 2.3.5)"),
+        ({"version": "2.3.4.2100", "identifiers": ["gateway.example.net"]}, "set acme_windows_version to 2.3.5 or later"),
         ({"terms_agreed": False}, "terms of service must be accepted"),
         ({"identifiers": []}, "non-empty list"),
         ({"identifiers": ["*.example.net"]}, "wildcards need dns-01"),
