@@ -90,6 +90,11 @@ def supernets(network: Network) -> list[Network]:
     return [network.supernet(new_prefix=prefix) for prefix in range(network.prefixlen + 1)]
 
 
+# The broadest network a trusted proxy may be: a proxy's subnet at most. Every address in it may name any client
+# address in X-Forwarded-For, and so pass the allowlist and the per-address limits as someone else.
+BROADEST_PROXY_PREFIX = {4: 24, 6: 64}
+
+
 def parse_trusted_proxies(items: t.Sequence[object]) -> list[Network]:
     networks = []
     for number, value in enumerate(items, 1):
@@ -97,6 +102,12 @@ def parse_trusted_proxies(items: t.Sequence[object]) -> list[Network]:
         if network.prefixlen == 0:
             raise AccessRulesError(
                 f"trusted proxy {number}: {network} would let every client choose its own address with X-Forwarded-For; list only your proxies"
+            )
+        broadest = BROADEST_PROXY_PREFIX[network.version]
+        if network.prefixlen < broadest:
+            raise AccessRulesError(
+                f"trusted proxy {number}: {network} is broader than a /{broadest}; every address in it could choose its own client address with "
+                "X-Forwarded-For. List your proxies' own addresses (a single address is the norm)"
             )
         if network not in networks:
             networks.append(network)

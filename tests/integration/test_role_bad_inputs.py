@@ -37,6 +37,7 @@ CASES: list[tuple[str, str, dict[str, t.Any], str]] = [
     ("host bits", "gateway", {"gateway_allow": [{"allow": "198.51.100.7/24"}]}, "write the network as 198.51.100.0/24"),
     ("shadowed rule", "gateway", {"gateway_allow": [{"allow": "10.0.0.0/8"}, {"deny": "10.1.2.3"}]}, "can never match"),
     ("open trusted proxy", "gateway", {"gateway_trusted_proxies": ["0.0.0.0/0"]}, "every client"),
+    ("broad trusted proxy", "gateway", {"gateway_trusted_proxies": ["10.0.0.0/16"]}, "broader than a /24"),
     ("trusted network typo", "gateway", {"gateway_trusted_networks": ["10.0.0.300"]}, "not an IP address"),
     ("nobody can get in", "gateway", {"gateway_users": [], "gateway_api_keys": [], "gateway_trusted_networks": []}, "nobody could get in"),
     ("no backend", "gateway", {"gateway_backends": []}, "at least one Ollama server"),

@@ -128,6 +128,7 @@ def test_no_rules() -> None:
     [
         pytest.param(["10.0.0.5"], ["10.0.0.5/32"], id="address"),
         pytest.param(["10.0.0.0/24", "2001:db8::1"], ["10.0.0.0/24", "2001:db8::1/128"], id="mixed"),
+        pytest.param(["2001:db8:1:2::/64"], ["2001:db8:1:2::/64"], id="ipv6-subnet"),
         pytest.param(["10.0.0.5", "10.0.0.5/32", "10.0.0.6"], ["10.0.0.5/32", "10.0.0.6/32"], id="duplicates-dropped"),
         pytest.param([], [], id="none"),
     ],
@@ -142,6 +143,8 @@ def test_trusted_proxies(items: list[str], expected: list[str]) -> None:
         pytest.param(["0.0.0.0/0"], ["trusted proxy 1", "0.0.0.0/0", "X-Forwarded-For"], id="ipv4-everything"),
         pytest.param(["10.0.0.5", "::/0"], ["trusted proxy 2", "::/0", "every client"], id="ipv6-everything"),
         pytest.param(["10.0.0.5/24"], ["trusted proxy 1", "host bits set", "10.0.0.0/24"], id="host-bits"),
+        pytest.param(["10.0.0.5", "10.0.0.0/23"], ["trusted proxy 2", "10.0.0.0/23 is broader than a /24"], id="ipv4-broad"),
+        pytest.param(["2001:db8::/48"], ["trusted proxy 1", "2001:db8::/48 is broader than a /64", "a single address"], id="ipv6-broad"),
         pytest.param(["proxy.internal"], ["trusted proxy 1", "'proxy.internal'"], id="hostname"),
         pytest.param(["fe80::1%eth0"], ["trusted proxy 1", "zone"], id="ipv6-zone"),
     ],
@@ -157,7 +160,7 @@ def test_bad_trusted_proxies(items: list[str], fragments: list[str]) -> None:
 
 
 RULES = [rule("deny", "198.51.100.7/32"), rule("allow", "198.51.100.0/24"), rule("deny", "2001:db8:ffff::1/128"), rule("allow", "2001:db8::/32")]
-PROXIES = [ipaddress.ip_network("10.0.0.5/32"), ipaddress.ip_network("2001:db8:1::/48")]
+PROXIES = [ipaddress.ip_network("10.0.0.5/32"), ipaddress.ip_network("2001:db8:1::/64")]
 
 
 @pytest.mark.parametrize(
@@ -178,7 +181,7 @@ PROXIES = [ipaddress.ip_network("10.0.0.5/32"), ipaddress.ip_network("2001:db8:1
             PROXIES,
             [
                 "set_real_ip_from 10.0.0.5;",
-                "set_real_ip_from 2001:db8:1::/48;",
+                "set_real_ip_from 2001:db8:1::/64;",
                 "real_ip_header X-Forwarded-For;",
                 "real_ip_recursive on;",
                 "deny 198.51.100.7;",
@@ -262,7 +265,7 @@ def test_invalid_variable(name: str) -> None:
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
 def test_nginx_accepts_what_is_rendered(tmp_path: Path) -> None:
     rules = parse({"deny": "198.51.100.7"}, {"allow": "198.51.100.0/24"}, {"deny": "2001:db8:ffff::1"}, {"allow": "2001:db8::/32"})
-    proxies = core.parse_trusted_proxies(["10.0.0.5", "2001:db8:1::/48"])
+    proxies = core.parse_trusted_proxies(["10.0.0.5", "2001:db8:1::/64"])
     (tmp_path / "geo.conf").write_text(core.as_text(core.render_geo(rules, "deny", "denied", proxies), "\n"))
     (tmp_path / "check.conf").write_text(core.as_text(core.render_geo_check("denied"), "\n"))
     (tmp_path / "access.conf").write_text(core.as_text(core.render_directives(rules, "deny", proxies), "\n"))
