@@ -8,7 +8,7 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys, _htpasswd, _windows
+from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys, _htpasswd, _identities, _windows
 
 DOCUMENTATION = r"""
 name: gateway_inputs
@@ -18,6 +18,8 @@ description:
   - Runs the checks of M(ollama_remote.proxy.htpasswd), M(ollama_remote.proxy.api_keys) and
     M(ollama_remote.proxy.access_rules) on the controller, so a role can refuse bad input at its first task, before it
     changes anything on the host. Returns the input unchanged; raises an error that names the problem (never a secret).
+  - User and key names are checked together. Each must be safe to write into nginx's configuration, and distinct from
+    every other, letter case included, because nginx's maps match names without regard to case.
 positional: _input
 options:
   _input:
@@ -83,16 +85,17 @@ def gateway_inputs(inputs: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
     try:
         scheme = _htpasswd.choose_scheme(inputs.get("hash_scheme", "auto"), windows=bool(inputs.get("windows")))
         users = [{"name": user.get("name"), "password": user.get("password")} for user in inputs.get("users") or []]
-        _htpasswd.parse_users(users, min_password_length=int(inputs.get("min_password_length", 12)), scheme=scheme, password_required=True)
         keys = [{"name": key.get("name"), "key": key.get("key")} for key in inputs.get("keys") or []]
+        _htpasswd.parse_users(users, min_password_length=int(inputs.get("min_password_length", 12)), scheme=scheme, password_required=True)
         _api_keys.parse_keys(keys, min_key_length=int(inputs.get("min_key_length", 32)))
+        _identities.check_names([user["name"] for user in users], [key["name"] for key in keys])
         _access_rules.parse_rules(inputs.get("rules") or [])
         for number, network in enumerate(inputs.get("trusted_networks") or [], 1):
             _access_rules.parse_network(network, what=f"trusted network {number}")
         _access_rules.parse_trusted_proxies(inputs.get("trusted_proxies") or [])
         if inputs.get("windows"):
             _windows.check_prefix(inputs.get("windows_prefix"))
-    except (_htpasswd.HtpasswdError, _api_keys.ApiKeysError, _access_rules.AccessRulesError, _windows.WindowsSettingError) as exc:
+    except (_htpasswd.HtpasswdError, _api_keys.ApiKeysError, _access_rules.AccessRulesError, _identities.IdentityError, _windows.WindowsSettingError) as exc:
         raise AnsibleFilterError(str(exc)) from None
     return inputs
 

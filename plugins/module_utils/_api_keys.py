@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 import typing as t
 
+from ansible_collections.ollama_remote.proxy.plugins.module_utils._identities import NAME_PATTERN
+
 HEADER = "# Managed by ollama_remote.proxy.api_keys: changes made here are overwritten. Readable by nginx's master only."
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._~+/=-]+")  # RFC 6750 b64token
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]+")
 LINE_PATTERN = re.compile(r'^"(?:Bearer |~\^\(\?i:bearer\) )(?P<key>[^"$]+)\$?" (?P<name>[^;]+);$')  # this format and the former plain one
 REGEX_SPECIAL = re.compile(r"([.+])")  # the only key characters with a meaning in a regular expression
 
