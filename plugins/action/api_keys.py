@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime
 import typing as t
 
 from ansible.errors import AnsibleActionFail
@@ -18,9 +19,10 @@ ARGUMENT_SPEC: dict[str, t.Any] = {
         "type": "list",
         "elements": "dict",
         "default": [],
-        "options": {"name": {"type": "str", "required": True}, "key": {"type": "str", "required": True, "no_log": True}},
+        "options": {"name": {"type": "str", "required": True}, "key": {"type": "str", "required": True, "no_log": True}, "expires": {"type": "str"}},
     },
     "min_key_length": {"type": "int", "default": 32},
+    "expiry_warning_days": {"type": "int", "default": 14},
     "validate": {"type": "str"},
 }
 
@@ -29,16 +31,26 @@ class ActionModule(FileActionBase):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def manage(self, args: dict[str, t.Any], target: TargetFiles) -> dict[str, t.Any]:
+        today = datetime.date.today()
         try:
             keys = core.parse_keys(args["keys"], min_key_length=args["min_key_length"])
+            expiries = core.parse_expiry(args["keys"])
         except core.ApiKeysError as exc:
             raise AnsibleActionFail(f"{args['path']}: {exc}") from None
+        gone = core.expired(expiries, today)
+        soon = core.expiring(expiries, today, args["expiry_warning_days"])
+        keys = {name: key for name, key in keys.items() if name not in {entry.name for entry in gone}}
         old = target.read(args["path"])
         current = core.parse_file(old.decode("utf-8", "replace")) if old is not None else {}
         change = Change(args["path"], old, core.render(keys, target.newline).encode("utf-8"))
         changed = target.apply([change], attributes=self.attributes(args), validate=args["validate"])
         names = core.changes(current, keys)
-        result: dict[str, t.Any] = {"changed": changed, "path": args["path"], **names}
+        result: dict[str, t.Any] = {"changed": changed, "path": args["path"], **names, "expired": [entry.name for entry in gone]}
+        result["expiring"] = [{"name": entry.name, "expires": entry.expires.isoformat(), "days_left": entry.days_left(today)} for entry in soon]
+        warnings = [f"key {entry.name!r} expired on {entry.expires.isoformat()} and is no longer accepted; give it a new key and date" for entry in gone]
+        warnings += [f"key {entry.name!r} expires on {entry.expires.isoformat()}, in {entry.days_left(today)} days" for entry in soon]
+        if warnings:
+            result["warnings"] = warnings
         if self._task.diff and change.differs:
             result["diff"] = {
                 "before_header": f"{args['path']} (key names)",

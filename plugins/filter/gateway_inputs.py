@@ -8,7 +8,7 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys, _htpasswd, _identities, _windows
+from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys, _htpasswd, _identities, _origins, _windows
 
 DOCUMENTATION = r"""
 name: gateway_inputs
@@ -47,6 +47,10 @@ options:
         description: Front proxies, as for M(ollama_remote.proxy.access_rules).
         type: list
         elements: str
+      allowed_origins:
+        description: Web origins allowed to call the gateway from a browser (C(https://host[:port])).
+        type: list
+        elements: str
       hash_scheme:
         description: The hash scheme, as for M(ollama_remote.proxy.htpasswd).
         type: str
@@ -79,23 +83,35 @@ _value:
 """
 
 
+INPUT_ERRORS = (
+    _htpasswd.HtpasswdError,
+    _api_keys.ApiKeysError,
+    _access_rules.AccessRulesError,
+    _identities.IdentityError,
+    _origins.OriginError,
+    _windows.WindowsSettingError,
+)
+
+
 def gateway_inputs(inputs: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
     if not isinstance(inputs, t.Mapping):
         raise AnsibleFilterError("gateway_inputs takes a dictionary")
     try:
         scheme = _htpasswd.choose_scheme(inputs.get("hash_scheme", "auto"), windows=bool(inputs.get("windows")))
         users = [{"name": user.get("name"), "password": user.get("password")} for user in inputs.get("users") or []]
-        keys = [{"name": key.get("name"), "key": key.get("key")} for key in inputs.get("keys") or []]
+        keys = [{"name": key.get("name"), "key": key.get("key"), "expires": key.get("expires")} for key in inputs.get("keys") or []]
         _htpasswd.parse_users(users, min_password_length=int(inputs.get("min_password_length", 12)), scheme=scheme, password_required=True)
         _api_keys.parse_keys(keys, min_key_length=int(inputs.get("min_key_length", 32)))
+        _api_keys.parse_expiry(keys)
         _identities.check_names([user["name"] for user in users], [key["name"] for key in keys])
         _access_rules.parse_rules(inputs.get("rules") or [])
         for number, network in enumerate(inputs.get("trusted_networks") or [], 1):
             _access_rules.parse_network(network, what=f"trusted network {number}")
         _access_rules.parse_trusted_proxies(inputs.get("trusted_proxies") or [])
+        _origins.parse_origins(inputs.get("allowed_origins") or [])
         if inputs.get("windows"):
             _windows.check_prefix(inputs.get("windows_prefix"))
-    except (_htpasswd.HtpasswdError, _api_keys.ApiKeysError, _access_rules.AccessRulesError, _identities.IdentityError, _windows.WindowsSettingError) as exc:
+    except INPUT_ERRORS as exc:
         raise AnsibleFilterError(str(exc)) from None
     return inputs
 

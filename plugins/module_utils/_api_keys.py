@@ -13,8 +13,10 @@ Keys and names are restricted to characters that need no quoting in nginx syntax
 
 from __future__ import annotations
 
+import datetime
 import re
 import typing as t
+from dataclasses import dataclass
 
 from ansible_collections.ollama_remote.proxy.plugins.module_utils._identities import NAME_PATTERN
 
@@ -45,6 +47,45 @@ def parse_keys(items: t.Sequence[t.Mapping[str, t.Any]], *, min_key_length: int)
             raise ApiKeysError(f"key {name!r} has the same value as another key")
         keys[name] = key
     return keys
+
+
+@dataclass(frozen=True)
+class Expiry:
+    name: str
+    expires: datetime.date
+
+    def days_left(self, today: datetime.date) -> int:
+        return (self.expires - today).days
+
+
+def parse_expiry(items: t.Sequence[t.Mapping[str, t.Any]]) -> list[Expiry]:
+    """The keys that carry `expires: YYYY-MM-DD` (a key is good through that day), in the given order."""
+    found = []
+    for number, item in enumerate(items, 1):
+        value = item.get("expires")
+        if value in (None, ""):
+            continue
+        name = item.get("name") or f"number {number}"
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if not isinstance(value, datetime.date):
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value).strip()):
+                    raise ValueError(value)
+                value = datetime.date.fromisoformat(str(value).strip())
+            except ValueError:
+                raise ApiKeysError(f"key {name!r}: expires must be a date as YYYY-MM-DD, got {value!r}") from None
+        found.append(Expiry(str(name), value))
+    return found
+
+
+def expired(expiries: t.Sequence[Expiry], today: datetime.date) -> list[Expiry]:
+    return [entry for entry in expiries if entry.expires < today]
+
+
+def expiring(expiries: t.Sequence[Expiry], today: datetime.date, within_days: int) -> list[Expiry]:
+    """Keys still good today that end within the next `within_days` days."""
+    return [entry for entry in expiries if 0 <= entry.days_left(today) < within_days]
 
 
 def parse_file(content: str) -> dict[str, str]:

@@ -26,7 +26,7 @@ def check_names(users: t.Sequence[object], keys: t.Sequence[object]) -> list[str
     """Check user and key names together: each safe to write, and each distinct from every other, whatever its case.
     Returns the names, users first."""
     named = [(name, "gateway_users") for name in users] + [(name, "gateway_api_keys") for name in keys]
-    refused = [repr(name) for name, _ in named if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name)]
+    refused = [repr(name) for name, _where in named if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name)]
     if refused:
         raise IdentityError(
             "user and key names may use only letters, digits and . _ @ - (they are written into the nginx configuration and the access log); "
@@ -47,4 +47,4 @@ def check_names(users: t.Sequence[object], keys: t.Sequence[object]) -> list[str
             f"the names {earlier[0]!r} ({earlier[1]}) and {name!r} ({where}) differ only in letter case; nginx matches names without regard to case, "
             "so one could act as the other (as an admin, say). Rename one"
         )
-    return [name for name, _ in t.cast(list[tuple[str, str]], named)]
+    return [name for name, _where in t.cast(list[tuple[str, str]], named)]

@@ -40,10 +40,19 @@ options:
         description: The secret, letters, digits and C(. _ ~ + / = -) (RFC 6750). Never shown.
         type: str
         required: true
+      expires:
+        description:
+          - The last day the key is accepted, as C(YYYY-MM-DD), by the controller's date. From the next day the key is
+            left out of the file, and the run warns that it expired.
+        type: str
   min_key_length:
     description: Shortest key accepted.
     type: int
     default: 32
+  expiry_warning_days:
+    description: Warn about keys that expire within this many days.
+    type: int
+    default: 14
   validate:
     description: Command run on the target after writing, for example C(nginx -t); on failure the old file is put back.
     type: str
@@ -93,4 +102,24 @@ removed:
   returned: success
   type: list
   elements: str
+expired:
+  description: Names of keys left out because their O(keys[].expires) date has passed.
+  returned: success
+  type: list
+  elements: str
+expiring:
+  description: Keys that expire within O(expiry_warning_days) days.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The key's name.
+      type: str
+    expires:
+      description: The last day it is accepted.
+      type: str
+    days_left:
+      description: Days from today to that day (0 on the last day).
+      type: int
 """

@@ -175,7 +175,8 @@ def check_free(address: str, port: int) -> None:
 
 def start_ollama(state: Path, name: str, address: str) -> None:
     check_free(address, OLLAMA_PORT)
-    command = [sys.executable, str(OLLAMA_DOUBLE), "--listen", f"{address}:{OLLAMA_PORT}", "--gate-timeout", str(OLLAMA_GATE_SECONDS)]
+    # --no-cloud: as the ollama role leaves a real Ollama (OLLAMA_NO_CLOUD=1), which the health gate checks.
+    command = [sys.executable, str(OLLAMA_DOUBLE), "--listen", f"{address}:{OLLAMA_PORT}", "--gate-timeout", str(OLLAMA_GATE_SECONDS), "--no-cloud"]
     pid = spawn(command, path(state, name, ".ollama.pid"), path(state, name, ".ollama.log"))
     path(state, name, ".ollama.address").write_text(address)
     wait_for(address, OLLAMA_PORT, pid, b"")

@@ -295,6 +295,7 @@ def gateway_vars(double: OllamaDouble, https_port: int, http_port: int) -> dict[
         "gateway_api_keys": [{"name": "langflow", "key": KEYS["langflow"]}, {"name": "ops-key", "key": KEYS["ops-key"], "admin": True}],
         "gateway_allow": [{"deny": BLOCKED}, {"allow": "127.0.0.0/24"}, {"allow": "::1"}],
         "gateway_trusted_networks": [TRUSTED],
+        "gateway_allowed_origins": ["https://chat.example.net"],
         # Generous: the tests send bursts from one address.
         "gateway_rate_limit": "1000r/s",
         "gateway_rate_burst": 1000,

@@ -150,24 +150,58 @@ ADMIN_ROUTES = [
         ("DELETE", "/api/user/keys/abc", ALICE),
         ("POST", "/api/experimental/web_fetch", KEY),
         ("GET", "/api/experimental/model-recommendations", ALICE),
-        ("GET", "/api/pull", ALICE),
+        ("POST", "/api/experimental/web_search", KEY),
     ]
 ]
 
+# Each route takes only the methods Ollama serves there (plugins/module_utils/_ollama_routes.py); any other gets 405
+# before Ollama sees it, whoever asks.
 METHODS = [
-    case("HEAD on an admin route", request("HEAD", "/api/pull"), 403, head=(True,)),
+    case("HEAD on an admin route that takes POST", request("HEAD", "/api/pull"), 405, head=(True,)),
     case("HEAD without credentials", request("HEAD", "/api/tags", auth=None), 401, head=(True,)),
     case("HEAD for alice", request("HEAD", "/api/tags"), 200, ("HEAD", "/api/tags"), head=(True,)),
-    case("OPTIONS without credentials", request("OPTIONS", "/api/tags", "Origin: https://evil.example", auth=None), 401),
-    case("CORS preflight on an admin route", request("OPTIONS", "/api/pull", "Origin: http://localhost", "Access-Control-Request-Method: POST"), 403),
+    case("HEAD on an inference route", request("HEAD", "/api/chat"), 405, head=(True,)),
+    case("DELETE on a read route", request("DELETE", "/api/tags"), 405),
+    case("DELETE on a read route by an admin", request("DELETE", "/api/tags", auth=ADMIN_KEY), 405),
+    case("POST on a read route", request("POST", "/api/tags", body=SHOW_BODY), 405),
+    case("GET on an inference route", request("GET", "/api/chat"), 405),
+    case("GET on an admin route", request("GET", "/api/pull"), 405),
+    case("GET on the delete route by an admin", request("GET", "/api/delete", auth=ADMIN_KEY), 405),
+    case("PUT on an OpenAI route", request("PUT", "/v1/chat/completions", body=SHOW_BODY), 405),
+    case("PATCH on a model", request("PATCH", "/v1/models/llama3.2"), 405),
+    case("POST on the sign-out key route", request("POST", "/api/user/keys/abc", auth=ADMIN_KEY), 405),
+    case("OPTIONS from a foreign page", request("OPTIONS", "/api/tags", "Origin: https://evil.example", auth=None), 403),
+    case("CORS preflight from a foreign origin", request("OPTIONS", "/api/pull", "Origin: http://localhost", "Access-Control-Request-Method: POST"), 403),
+    case("OPTIONS without an origin", request("OPTIONS", "/api/tags", auth=None), 405),
     case("TRACE", request("TRACE", "/api/tags"), 405),
     case("TRACE without credentials", request("TRACE", "/api/pull", auth=None), 405),
-    case("unknown method without credentials", request("FOO", "/api/tags", auth=None), 401),
-    case("unknown method on an admin route", request("FOO", "/api/pull"), 403),
-    case("WebDAV method on an admin route", request("PROPFIND", "/api/pull"), 403),
-    case("PUT on an admin route", request("PUT", "/api/pull", body=PULL_BODY), 403),
+    case("unknown method without credentials", request("FOO", "/api/tags", auth=None), 405),
+    case("unknown method on an admin route", request("FOO", "/api/pull"), 405),
+    case("WebDAV method on an admin route", request("PROPFIND", "/api/pull"), 405),
+    case("PUT on an admin route", request("PUT", "/api/pull", body=PULL_BODY), 405),
+    case("unknown method on no route", request("FOO", "/nothing"), 404),
     case("lower-case method", request("get", "/api/tags", auth=None), 400),
     case("CONNECT", request("CONNECT", "127.0.0.1:11434", auth=None), 400),
+]
+
+# A page on another site drives a browser that holds an admin's Basic credentials: it sends them, with its Origin.
+ALLOWED_ORIGIN = "Origin: https://chat.example.net"  # gateway_allowed_origins in the tests' gateway
+TEXT_PLAIN = "Content-Type: text/plain"  # a "simple" request: the browser sends it without a preflight
+ORIGINS = [
+    case("text/plain pull from a foreign page", request("POST", "/api/pull", "Origin: https://evil.example", TEXT_PLAIN, auth=ADMIN, body=PULL_BODY), 403),
+    case("foreign origin reading tags", request("GET", "/api/tags", "Origin: https://evil.example"), 403),
+    case("opaque origin (sandboxed page, file:)", request("GET", "/api/tags", "Origin: null"), 403),
+    case("own host over plain HTTP is another origin", request("GET", "/api/tags", "Origin: http://127.0.0.1"), 403),
+    case("allowed origin with a suffix", request("GET", "/api/tags", "Origin: https://chat.example.net.evil.example"), 403),
+    case("cross-site without Origin (image, form navigation)", request("GET", "/api/tags", "Sec-Fetch-Site: cross-site"), 403),
+    case("cross-site without credentials", request("POST", "/api/pull", "Sec-Fetch-Site: cross-site", auth=None), 403),
+    case("same-site fetch", request("GET", "/api/tags", "Sec-Fetch-Site: same-site"), 200, TAGS),
+    case("allowed origin", request("GET", "/api/tags", ALLOWED_ORIGIN, "Sec-Fetch-Site: cross-site"), 200, TAGS),
+    case("allowed origin in capitals", request("GET", "/api/tags", "Origin: HTTPS://CHAT.EXAMPLE.NET"), 200, TAGS),
+    case("allowed origin still needs credentials", request("GET", "/api/tags", ALLOWED_ORIGIN, auth=None), 401),
+    case("allowed origin is no admin", request("POST", "/api/pull", ALLOWED_ORIGIN, body=PULL_BODY), 403),
+    case("preflight from the allowed origin", request("OPTIONS", "/api/chat", ALLOWED_ORIGIN, "Access-Control-Request-Method: POST", auth=None), 204),
+    case("OPTIONS from the allowed origin without a method asked", request("OPTIONS", "/api/chat", ALLOWED_ORIGIN, auth=None), 405),
 ]
 
 REQUEST_LINES = [
@@ -258,7 +292,7 @@ REDIRECT_PORT = [
     case("ACME path with encoded dots", request("GET", "/.well-known/acme-challenge/%2e%2e/%2e%2e/api/tags"), 308, port="http"),
 ]
 
-CORPUS = [*CONTROLS, *PATHS, *ADMIN_ROUTES, *METHODS, *REQUEST_LINES, *AUTHORIZATION, *SPOOFING, *HOSTS, *OVERSIZED, *FRAMING, *REDIRECT_PORT]
+CORPUS = [*CONTROLS, *PATHS, *ADMIN_ROUTES, *METHODS, *ORIGINS, *REQUEST_LINES, *AUTHORIZATION, *SPOOFING, *HOSTS, *OVERSIZED, *FRAMING, *REDIRECT_PORT]
 
 
 # --- Sending and reading ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ ports only. Client addresses are chosen by binding sources in 127.0.0.0/8 and ::
 from __future__ import annotations
 
 import base64
+import datetime
 import http.client
 import json
 import re
@@ -68,9 +69,10 @@ def test_access_decisions(gateway: Gateway, source: str, who: str | None, method
 
 
 def test_what_reaches_ollama_is_accepted_and_carries_no_credentials(gateway: Gateway) -> None:
+    """An allowed origin's request reaches Ollama without its Origin, which Ollama would refuse (OLLAMA_ORIGINS)."""
     gateway.double.reset()
     for who in ("alice", "langflow"):
-        status = gateway.request("GET", "/api/tags", auth=who, headers={"Origin": "https://evil.example"})[0]
+        status = gateway.request("GET", "/api/tags", auth=who, headers={"Origin": "https://chat.example.net"})[0]
         assert status == 200
     for recorded in gateway.double.requests:
         assert recorded.header("Host") == "localhost"
@@ -235,6 +237,96 @@ def test_real_clients_work_through_the_gateway(gateway: Gateway) -> None:
     assert [m.id for m in sdk.models.list()]
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=url + "/v1", api_key="not-a-key", http_client=httpx.Client(verify=verify)).models.list()
+
+
+@pytest.mark.parametrize(
+    ("source", "who", "method", "path", "status", "says"),
+    [
+        ("127.0.0.1", None, "GET", "/api/tags", 401, "send an API key"),
+        ("127.0.0.1", "bad-key", "GET", "/api/tags", 401, "send an API key"),
+        (BLOCKED, "alice", "GET", "/api/tags", 403, "this address may not use the gateway"),
+        ("127.0.0.1", "langflow", "POST", "/api/pull", 403, "this route is for admins"),
+        ("127.0.0.1", "alice", "GET", "/api/nothing-here", 404, "passes on only the routes of the Ollama API"),
+        ("127.0.0.1", "alice", "DELETE", "/api/tags", 405, "the methods in the Allow header"),
+        ("127.0.0.1", "alice", "GET", "//api/tags", 400, "refuses encoded slashes"),
+        ("127.0.0.1", None, "GET", "/v1/models", 401, "send an API key"),
+        ("127.0.0.1", "alice", "DELETE", "/v1/models", 405, "the methods in the Allow header"),
+    ],
+)
+def test_the_gateway_explains_its_refusals_in_json(gateway: Gateway, source: str, who: str | None, method: str, path: str, status: int, says: str) -> None:
+    """Ollama's own error form, {"error": "..."}, so clients show the reason; 401 keeps its challenge, 405 its Allow."""
+    conn = gateway.connect(source)
+    try:
+        conn.request(method, path, headers=authorization(who))
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    assert response.status == status
+    assert response.getheader("Content-Type") == "application/json"
+    error = json.loads(body)["error"]
+    assert says in (error["message"] if path.startswith("/v1/") else error)
+    assert (response.getheader("WWW-Authenticate") == 'Basic realm="Ollama gateway"') is (status == 401)
+    assert response.getheader("Allow") == ({"/api/tags": "GET, HEAD", "/v1/models": "GET"}[path] if status == 405 else None)
+
+
+def test_clients_show_why_the_gateway_refused(gateway: Gateway) -> None:
+    """The ollama and openai libraries put the gateway's reason into their exceptions."""
+    ollama = pytest.importorskip("ollama")
+    openai = pytest.importorskip("openai")
+    import httpx
+
+    url = f"https://127.0.0.1:{gateway.https_port}"
+    verify = ssl.create_default_context(cafile=str(GATEWAY_DIR / "tls" / "fullchain.pem"))
+    with pytest.raises(ollama.ResponseError) as unauthorized:
+        ollama.Client(host=url, headers={"Authorization": "Bearer not-a-key"}, verify=verify).list()
+    assert unauthorized.value.status_code == 401 and "send an API key" in str(unauthorized.value)
+    with pytest.raises(ollama.ResponseError) as not_admin:
+        ollama.Client(host=url, headers={"Authorization": f"Bearer {KEYS['langflow']}"}, verify=verify).pull("llama3.2")
+    assert not_admin.value.status_code == 403 and "this route is for admins" in str(not_admin.value)
+    with pytest.raises(openai.AuthenticationError) as refused:
+        openai.OpenAI(base_url=url + "/v1", api_key="not-a-key", http_client=httpx.Client(verify=verify)).models.list()
+    assert "send an API key" in str(refused.value)
+    with pytest.raises(openai.NotFoundError) as missing:
+        openai.OpenAI(base_url=url + "/v1", api_key=KEYS["langflow"], http_client=httpx.Client(verify=verify)).files.list()
+    assert "passes on only the routes of the Ollama API" in str(missing.value)
+
+
+@pytest.mark.parametrize(("cloud_disabled", "allow_cloud", "passes"), [(True, False, True), (False, False, False), (False, True, True)])
+def test_the_health_gate_fails_while_ollamas_cloud_is_on(gateway: Gateway, cloud_disabled: bool, allow_cloud: bool, passes: bool) -> None:
+    """The verify role asks Ollama (GET /api/status) whether ollama.com's cloud is off, unless gateway_allow_cloud."""
+    gateway.double.cloud_disabled = cloud_disabled
+    try:
+        run = run_playbook([], roles=["ollama_remote.proxy.verify"], play_vars={**gateway.play_vars, "gateway_allow_cloud": allow_cloud})
+    finally:
+        gateway.double.cloud_disabled = False
+    assert (run.rc == 0) is passes, run.output[-3000:]
+    if not passes:
+        failed = next(task["result"] for task in run.tasks if task["result"].get("failed"))
+        assert [item["msg"] for item in failed["results"] if item.get("failed")] == [
+            f"https://127.0.0.1:{gateway.https_port}: Ollama's cloud off (ollama.com models and web search would be spent on the owner's account by every "
+            "client): set OLLAMA_NO_CLOUD=1 for the Ollama server (the ollama role does), or gateway_allow_cloud: true to allow it, but got cloud on (none)"
+        ]
+
+
+def test_an_expired_key_stops_working_at_the_next_converge(gateway: Gateway) -> None:
+    yesterday, soon = (datetime.date.today() + datetime.timedelta(days=offset) for offset in (-1, 5))
+    keys = [{**gateway.play_vars["gateway_api_keys"][0], "expires": str(soon)}, {**gateway.play_vars["gateway_api_keys"][1], "expires": str(yesterday)}]
+    try:
+        run = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars={**gateway.play_vars, "gateway_api_keys": keys})
+        assert run.rc == 0, run.output[-4000:]
+        written = next(task["result"] for task in run.tasks if task["name"].endswith("API keys (read by nginx's master only)"))
+        assert written["expired"] == ["ops-key"] and written["removed"] == ["ops-key"]
+        assert written["warnings"] == [
+            f"key 'ops-key' expired on {yesterday} and is no longer accepted; give it a new key and date",
+            f"key 'langflow' expires on {soon}, in 5 days",
+        ]
+        assert gateway.request("GET", "/api/tags", auth="ops-key")[0] == 401
+        assert gateway.request("GET", "/api/tags", auth="langflow")[0] == 200
+    finally:
+        restored = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=gateway.play_vars)
+        assert restored.rc == 0, restored.output[-4000:]
+    assert gateway.request("GET", "/api/tags", auth="ops-key")[0] == 200
 
 
 def test_second_converge_changes_nothing(gateway: Gateway) -> None:

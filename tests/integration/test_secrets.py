@@ -110,7 +110,7 @@ def stored_forms() -> list[str]:
 
 @pytest.fixture
 def double(system_nginx: None) -> t.Iterator[OllamaDouble]:
-    with OllamaDouble(host="127.0.0.1", port=0) as running:
+    with OllamaDouble(host="127.0.0.1", port=0, cloud_disabled=True) as running:  # the health gate checks it
         yield running
     shutil.rmtree(DROP_IN, ignore_errors=True)
 

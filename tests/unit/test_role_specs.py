@@ -36,3 +36,12 @@ def test_argument_specs_use_only_known_keys(role: str) -> None:
     """A stray key is usually a description cut at a comma in a YAML flow mapping."""
     options = yaml.safe_load((REPO / "roles" / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
     assert spec_keys(options) <= SPEC_KEYS
+
+
+def test_gateway_error_messages_fit_in_single_quoted_nginx_strings() -> None:
+    """The gateway's own error bodies are written between single quotes in nginx's configuration, as JSON."""
+    errors = yaml.safe_load((REPO / "roles" / "gateway" / "vars" / "main.yml").read_text())["__gateway_errors"]
+    assert len({error["name"] for error in errors}) == len(errors)
+    for error in errors:
+        assert not set(error["message"]) & set("'\"\\$"), error["name"]
+        assert 400 <= error["status"] <= 599 and error["type"].endswith("_error")

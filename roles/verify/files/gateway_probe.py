@@ -8,7 +8,8 @@ Credentials never come from the command line: with --credentials-on-stdin, a JSO
 "refused": [...]} on stdin, else the environment variables VERIFY_CLIENT_AUTHORIZATION and VERIFY_ADMIN_AUTHORIZATION.
 "client" and "admin" are complete Authorization header values (either may be empty); "refused" lists {name, password}
 or {name, key} entries the gateway must answer with 401. Every request is read-only: GET /api/tags, a POST /api/pull
-the gateway must refuse, a HEAD for a blob nobody has, and one short streamed generation.
+the gateway must refuse, a HEAD for a blob nobody has, GET /api/status (whether Ollama's cloud is off), and one short
+streamed generation.
 
 A reply counts as unbuffered when its end arrives after its first token, in a later read from the socket: a
 buffering proxy holds a short reply until it is complete and hands it over in one piece. The request carries
@@ -103,6 +104,19 @@ def authorization(credential: dict[str, str]) -> str:
     return "Basic " + base64.b64encode(f"{credential['name']}:{credential['password']}".encode()).decode()
 
 
+def cloud(gateway: Gateway, authorization: str) -> dict[str, t.Any]:
+    """Whether Ollama serves ollama.com's cloud models and web search, as its GET /api/status says. An Ollama without
+    that route predates the cloud: `disabled` is then true."""
+    status, body = gateway.status("GET", "/api/status", authorization)
+    if status == 404:
+        return {"disabled": True, "source": "no /api/status: an Ollama from before the cloud"}
+    try:
+        answer = json.loads(body).get("cloud", {}) if status == 200 else {}
+    except ValueError:
+        answer = {}
+    return {"disabled": answer.get("disabled") is True, "source": answer.get("source", f"GET /api/status answered {status}")}
+
+
 def probe(gateway: Gateway, client: str, admin: str, model: str, refused: list[dict[str, str]]) -> dict[str, t.Any]:
     anyone = client or admin
     result: dict[str, t.Any] = {"anonymous": gateway.status("GET", "/api/tags")[0]}
@@ -113,6 +127,7 @@ def probe(gateway: Gateway, client: str, admin: str, model: str, refused: list[d
         result["client_model_management"] = gateway.status("POST", "/api/pull", client, {"model": ""})[0]
     if admin:
         result["admin_model_management"] = gateway.status("HEAD", ADMIN_ROUTE, admin)[0]
+    result["cloud"] = cloud(gateway, anyone)
     models = [entry.get("name", "") for entry in json.loads(body).get("models", [])] if status == 200 else []
     model = model or (models[0] if models else "")
     result["stream"] = gateway.stream(anyone, model) if model else {"skipped": "Ollama lists no models and verify_stream_model is empty"}

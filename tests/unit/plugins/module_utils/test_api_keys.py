@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import re
 import shutil
@@ -100,3 +101,27 @@ def ask(port: int, authorization: str) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+# --- expiry ----------------------------------------------------------------------------------------------------------
+
+
+def test_expiry_dates_are_read_and_judged_by_day() -> None:
+    today = datetime.date(2026, 11, 30)
+    items = [
+        {"name": "old", "key": "k" * 40, "expires": "2026-11-29"},
+        {"name": "last-day", "key": "l" * 40, "expires": datetime.date(2026, 11, 30)},
+        {"name": "soon", "key": "s" * 40, "expires": "2026-12-10"},
+        {"name": "later", "key": "m" * 40, "expires": datetime.datetime(2027, 6, 1, 12, 0)},
+        {"name": "forever", "key": "f" * 40},
+    ]
+    expiries = core.parse_expiry(items)
+    assert [entry.name for entry in expiries] == ["old", "last-day", "soon", "later"]
+    assert [entry.name for entry in core.expired(expiries, today)] == ["old"]
+    assert [(entry.name, entry.days_left(today)) for entry in core.expiring(expiries, today, 14)] == [("last-day", 0), ("soon", 10)]
+
+
+@pytest.mark.parametrize("value", ["2026-13-01", "next week", "30.11.2026", 20261130])
+def test_an_unreadable_expiry_is_an_error(value: object) -> None:
+    with pytest.raises(core.ApiKeysError, match="key 'k': expires must be a date as YYYY-MM-DD"):
+        core.parse_expiry([{"name": "k", "key": "k" * 40, "expires": value}])
