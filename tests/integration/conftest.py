@@ -236,6 +236,7 @@ GATEWAY_DIR = Path("/etc/nginx/ollama-gateway")
 PASSWORDS = {"alice": secrets.token_urlsafe(24), "root-admin": secrets.token_urlsafe(24)}
 KEYS = {"langflow": secrets.token_urlsafe(32), "ops-key": secrets.token_urlsafe(32)}
 BLOCKED, OUTSIDE, TRUSTED = "127.0.0.66", "127.0.1.5", "127.0.0.77"
+CONNECTIONS_PER_ADDRESS, HEADER_TIMEOUT = 8, 3
 
 
 @dataclass
@@ -299,6 +300,9 @@ def gateway_vars(double: OllamaDouble, https_port: int, http_port: int) -> dict[
         # Generous: the tests send bursts from one address.
         "gateway_rate_limit": "1000r/s",
         "gateway_rate_burst": 1000,
+        # Small, so the tests of these limits stay short.
+        "gateway_connections_per_address": CONNECTIONS_PER_ADDRESS,
+        "gateway_client_header_timeout": HEADER_TIMEOUT,
     }
 
 

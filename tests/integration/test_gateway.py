@@ -7,6 +7,7 @@ ports only. Client addresses are chosen by binding sources in 127.0.0.0/8 and ::
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import datetime
 import http.client
 import json
@@ -21,7 +22,21 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BLOCKED, GATEWAY_DIR, KEYS, NGINX, OUTSIDE, PASSWORDS, TRUSTED, Gateway, authorization, check_port_80, run_playbook
+from .conftest import (
+    BLOCKED,
+    CONNECTIONS_PER_ADDRESS,
+    GATEWAY_DIR,
+    HEADER_TIMEOUT,
+    KEYS,
+    NGINX,
+    OUTSIDE,
+    PASSWORDS,
+    TRUSTED,
+    Gateway,
+    authorization,
+    check_port_80,
+    run_playbook,
+)
 
 CONF_FILE = Path("/etc/nginx/conf.d/ollama-gateway.conf")
 ACME_WEBROOT = Path("/var/www/ollama-acme")
@@ -103,6 +118,87 @@ def test_first_chunk_arrives_before_the_rest_exists(gateway: Gateway, path: str,
         assert b"done" in rest or b"[DONE]" in rest
     finally:
         conn.close()
+
+
+def test_idle_connections_from_one_address_are_closed_and_crowd_out_nobody(gateway: Gateway) -> None:
+    """200 connections from an outsider that never finish a request (half send no TLS handshake, half stop inside
+    the request line): an allowed client is served meanwhile, and nginx closes them all once the header timeout
+    (gateway_client_header_timeout) has passed, long before the 60 s nginx would allow by default."""
+    idle: list[socket.socket] = []
+    try:
+        for number in range(200):
+            raw = socket.create_connection(("127.0.0.1", gateway.https_port), timeout=10, source_address=(OUTSIDE, 0))
+            if number % 2:
+                tls = gateway.context(check_hostname=False).wrap_socket(raw, server_hostname="127.0.0.1")
+                tls.sendall(b"GET /api/tags HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                raw = tls
+            idle.append(raw)
+        assert gateway.request("GET", "/api/tags", auth="alice")[0] == 200
+        deadline = time.monotonic() + HEADER_TIMEOUT + 10
+        for sock in idle:
+            sock.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                leftover = sock.recv(1024)  # a TimeoutError here: nginx still holds the connection
+            except (ConnectionResetError, ssl.SSLError):
+                leftover = b""
+            assert leftover in (b"", b"HTTP/1.1 408"[: len(leftover)]) or leftover.startswith(b"HTTP/1.1 408")
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_concurrent_requests_per_address_are_limited_but_not_per_key(gateway: Gateway) -> None:
+    """CONNECTIONS_PER_ADDRESS streams held open by a password user from one address: one more from there gets 429,
+    while another address, and an API key from the same address, are still served."""
+    held: list[tuple[http.client.HTTPSConnection, str]] = []
+    payload = json.dumps({"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    try:
+        for _number in range(CONNECTIONS_PER_ADDRESS):
+            stream_id = secrets.token_hex(8)
+            conn = gateway.connect()
+            conn.request("POST", "/api/chat", body=payload, headers={**authorization("alice"), "X-Test-Stream-Id": stream_id})
+            response = conn.getresponse()
+            assert response.status == 200 and response.readline()
+            held.append((conn, stream_id))
+        status, body = gateway.request("GET", "/api/tags", auth="alice")
+        assert status == 429 and "rate limit" in json.loads(body)["error"]
+        assert gateway.request("GET", "/api/tags", auth="alice", source="127.0.0.2")[0] == 200
+        assert gateway.request("GET", "/api/tags", auth="langflow")[0] == 200
+    finally:
+        for conn, stream_id in held:
+            gateway.double.release(stream_id)
+            conn.close()
+
+
+def test_a_document_ingested_as_open_webui_does_meets_no_rate_limit_by_default(gateway: Gateway) -> None:
+    """With the default rate limits: 320 /api/embed requests at once over 8 keep-alive connections, with one API key,
+    as Open WebUI embeds a document's chunks. The key's burst takes them; its address is not counted."""
+    defaults = {name: value for name, value in gateway.play_vars.items() if name not in ("gateway_rate_limit", "gateway_rate_burst")}
+    run = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=defaults)
+    assert run.rc == 0, run.output[-4000:]
+    body = json.dumps({"model": "llama3.2", "input": ["a chunk of a document"]}).encode()
+
+    def ingest(_worker: int) -> list[int]:
+        conn = gateway.connect()
+        statuses = []
+        try:
+            for _chunk in range(40):
+                conn.request("POST", "/api/embed", body=body, headers={**authorization("langflow"), "Content-Type": "application/json"})
+                response = conn.getresponse()
+                response.read()
+                statuses.append(response.status)
+        finally:
+            conn.close()
+        return statuses
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = [status for worker in pool.map(ingest, range(8)) for status in worker]
+        assert statuses == [200] * 320
+        assert gateway.request("GET", "/api/tags", auth="ops-key")[0] == 200
+    finally:
+        restored = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=gateway.play_vars)
+        assert restored.rc == 0, restored.output[-4000:]
 
 
 def test_blob_upload_streams_through_for_admins(gateway: Gateway) -> None:
