@@ -1,4 +1,4 @@
-"""Every benchmark figure of the collection in one run: a Markdown table in the README and a PNG chart.
+"""Every benchmark figure of the collection in one run: a Markdown table in docs/benchmarks.md and a PNG chart.
 
 Each figure is a ratio against a baseline measured in the same run, on the machine the report describes:
 - streaming: first NDJSON chunk of /api/chat through the gateway (HTTPS, API key) versus straight to Ollama;
@@ -15,7 +15,7 @@ Ollama is the test double (tests/support/ollama_double.py); nginx is Debian's, o
 converged on this machine's nginx, under the same lock the integration tests take.
 
 Usage (as root, after scripts/bootstrap): .venv/bin/python benchmarks/report.py [--users 100] [--no-readme]
-It rewrites the README between the report markers and writes benchmarks/report.png.
+It rewrites docs/benchmarks.md between the report markers and writes benchmarks/report.png.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access
 from tests.integration.conftest import SYSTEM_NGINX_LOCK, Nginx, PlaybookRun, free_port, run_playbook  # noqa: E402
 from tests.support.ollama_double import OllamaDouble  # noqa: E402
 
-README = REPO / "README.md"
+REPORT = REPO / "docs" / "benchmarks.md"
 CHART = REPO / "benchmarks" / "report.png"
 START, END = "<!-- benchmark-report:start -->", "<!-- benchmark-report:end -->"
 NETWORKS = 10_000
@@ -231,7 +231,7 @@ def table(figures: list[Figure], description: str) -> str:
         "|---|---|---|---|---|",
         *(figure.row() for figure in figures),
         "",
-        f"![Each figure as a ratio to its baseline]({CHART.relative_to(REPO)})",
+        f"![Each figure as a ratio to its baseline](../{CHART.relative_to(REPO)})",
     ]
     return "\n".join(lines)
 
@@ -259,17 +259,17 @@ def chart(figures: list[Figure]) -> None:
 
 
 def write_readme(section: str) -> None:
-    text = README.read_text()
+    text = REPORT.read_text()
     if START not in text or END not in text:
-        sys.exit(f"{README} has no {START} ... {END} markers")
+        sys.exit(f"{REPORT} has no {START} ... {END} markers")
     before, rest = text.split(START, 1)
-    README.write_text(before + START + "\n" + section + "\n" + END + rest.split(END, 1)[1])
+    REPORT.write_text(before + START + "\n" + section + "\n" + END + rest.split(END, 1)[1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--users", type=int, default=100, help="htpasswd users (community.general takes about 0.35 s each)")
-    parser.add_argument("--no-readme", action="store_true", help="print the table; leave the README and the chart alone")
+    parser.add_argument("--no-readme", action="store_true", help="print the table; leave docs/benchmarks.md and the chart alone")
     args = parser.parse_args()
     figures: list[Figure] = []
     SYSTEM_NGINX_LOCK.parent.mkdir(parents=True, exist_ok=True)
