@@ -23,116 +23,43 @@ import shutil
 import ssl
 import subprocess
 import typing as t
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.support import windows_nginx
-from tests.support.ollama_double import OllamaDouble
 from tests.support.windows_nginx import WindowsNginx
 
-from .conftest import REPO, check_port_80, free_port, run_playbook
+from .conftest import check_port_80
+from .windows_gateway import GENERATION, WindowsGateway, serve
 
 pytestmark = pytest.mark.skipif(bool(windows_nginx.available()), reason=windows_nginx.available() or "ready")
 
-ROLE = REPO / "roles" / "gateway"
-WINDOWS_PREFIX = windows_nginx.WINDOWS_PREFIX
 PASSWORD = "windows-user-password-123"
 ADMIN_PASSWORD = "windows-admin-password-456"
 KEY = "k" * 40
-GENERATION = "wine0generation0test"
 
 
-def role_vars(double_port: int, https_port: int, http_port: int) -> dict[str, t.Any]:
-    """The role's defaults and Windows variables, with this test's addresses, users and rules on top."""
-    merged: dict[str, t.Any] = {}
-    for name in ("defaults/main.yml", "vars/Windows.yml", "vars/main.yml"):
-        merged.update(yaml.safe_load((ROLE / name).read_text()))
-    merged.update(
-        {
-            "gateway_windows_prefix": WINDOWS_PREFIX,
-            "gateway_server_name": "127.0.0.1",
-            "gateway_listen_addresses": ["127.0.0.1"],
-            "gateway_https_port": https_port,
-            "gateway_http_port": http_port,
-            "gateway_backends": [f"127.0.0.1:{double_port}"],
-            "gateway_users": [{"name": "winuser", "password": PASSWORD}, {"name": "winadmin", "password": ADMIN_PASSWORD, "admin": True}],
-            "gateway_api_keys": [{"name": "winkey", "key": KEY, "admin": True}],
-            "gateway_allow": [{"deny": "127.0.0.66"}, {"allow": "127.0.0.0/24"}],
-            "gateway_allow_default": "deny",
-            "gateway_rate_limit": "1000r/s",
-            "gateway_rate_burst": 1000,
-            "__gateway_nginx_version": windows_nginx.NGINX_VERSION,
-        }
-    )
-    return merged
-
-
-def crlf(path: Path) -> None:
-    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
-
-
-def write_prefix(prefix: Path, double: OllamaDouble, https_port: int, http_port: int) -> dict[str, Path]:
-    """C:/nginx as the role leaves it: main and gateway configuration, MIME types, access files, a certificate."""
-    play_vars = role_vars(double.port, https_port, http_port)
-    rendered = prefix / "rendered"
-    rendered.mkdir(parents=True)
-    tasks: list[dict[str, t.Any]] = [
-        {"ansible.builtin.template": {"src": str(ROLE / "templates" / name), "dest": str(rendered / name.removesuffix(".j2"))}}
-        for name in ("nginx.conf.j2", "ollama-gateway.conf.j2")
-    ]
-    tasks.append({"name": "paths", "ansible.builtin.debug": {"var": "__gateway_files"}})
-    run = run_playbook(tasks, play_vars=play_vars)
-    assert run.rc == 0, run.output[-3000:]
-    files = {name: prefix / path.removeprefix(WINDOWS_PREFIX + "/") for name, path in run.result("paths")["__gateway_files"].items()}
-    for sub in ("conf/ollama-gateway/tls", "conf/ollama-gateway/empty", "logs", "temp", "html-acme"):
-        (prefix / sub).mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(windows_nginx.CACHE / "dist" / f"nginx-{windows_nginx.NGINX_VERSION}.zip") as dist:
-        (prefix / "conf" / "mime.types").write_bytes(dist.read(f"nginx-{windows_nginx.NGINX_VERSION}/conf/mime.types"))
-    shutil.move(rendered / "nginx.conf", prefix / "conf" / "nginx.conf")
-    shutil.move(rendered / "ollama-gateway.conf", prefix / "conf" / "ollama-gateway.conf")
-    tasks = [
-        {"ollama_remote.proxy.htpasswd": {"path": str(files["htpasswd"]), "hash_scheme": "apr1",
-                                          "users": [{"name": "winuser", "password": PASSWORD}, {"name": "winadmin", "password": ADMIN_PASSWORD}]}},
-        {"ollama_remote.proxy.api_keys": {"path": str(files["api_keys"]), "keys": [{"name": "winkey", "key": KEY}]}},
-        {"ollama_remote.proxy.access_rules": {"path": str(files["access"]), "rules": [{"deny": "127.0.0.66"}, {"allow": "127.0.0.0/24"}]}},
-    ]  # fmt: skip
-    run = run_playbook(tasks)
-    assert run.rc == 0, run.output[-3000:]
-    files["generation"].write_text(f'return 200 "{GENERATION}\\n";\n')  # as the reload handler writes it
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=gateway",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(files["key"]), "-out", str(files["certificate"])],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    for path in [prefix / "conf" / "nginx.conf", prefix / "conf" / "ollama-gateway.conf", *files.values()]:
-        if path.exists():
-            crlf(path)
-    return files
-
-
-@dataclass
-class WindowsGateway:
-    nginx: WindowsNginx
-    double: OllamaDouble
-    https: int
-    http: int
-    files: dict[str, Path]
+def settings(double_port: int, https_port: int, http_port: int) -> dict[str, t.Any]:
+    return {
+        "gateway_server_name": "127.0.0.1",
+        "gateway_listen_addresses": ["127.0.0.1"],
+        "gateway_https_port": https_port,
+        "gateway_http_port": http_port,
+        "gateway_backends": [f"127.0.0.1:{double_port}"],
+        "gateway_users": [{"name": "winuser", "password": PASSWORD}, {"name": "winadmin", "password": ADMIN_PASSWORD, "admin": True}],
+        "gateway_api_keys": [{"name": "winkey", "key": KEY, "admin": True}],
+        "gateway_allow": [{"deny": "127.0.0.66"}, {"allow": "127.0.0.0/24"}],
+        "gateway_allow_default": "deny",
+        "gateway_rate_limit": "1000r/s",
+        "gateway_rate_burst": 1000,
+    }
 
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[WindowsGateway]:
-    prefix = tmp_path_factory.mktemp("windows-prefix")
-    with OllamaDouble(host="127.0.0.1", port=0) as double, WindowsNginx(prefix) as nginx:
-        https_port, http_port = free_port(), free_port()
-        files = write_prefix(prefix, double, https_port, http_port)
-        check = nginx.nginx("-t")
-        assert check.returncode == 0 and "test is successful" in check.stderr, check.stderr
-        nginx.start(https_port)
-        yield WindowsGateway(nginx, double, https_port, http_port, files)
+    with serve(tmp_path_factory.mktemp("windows-prefix"), settings) as running:
+        yield running
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -181,7 +108,7 @@ CASES = [
 def test_windows_nginx_decides_like_linux(gateway: WindowsGateway, source: str, credentials: str | None, method: str, path: str, status: int) -> None:
     before = len(gateway.double.requests)
     body = b'{"model": "llama3.2"}' if method == "POST" else None
-    assert request(gateway.https, method, path, source=source, headers=CREDENTIALS[credentials], body=body)[0] == status
+    assert request(gateway.https_port, method, path, source=source, headers=CREDENTIALS[credentials], body=body)[0] == status
     assert len(gateway.double.requests) - before == (1 if status == 200 else 0)
 
 
@@ -192,7 +119,7 @@ def test_a_literal_backslash_is_refused_before_nginx_for_windows_reads_it_as_a_s
     to its sign-out handler. The gateway answers 400 and nothing reaches Ollama."""
     before = len(gateway.double.requests)
     for path in ("/api/user/keys/a\\..\\..\\..\\tags", "/api\\tags", "/api/tags\\"):
-        assert request(gateway.https, "DELETE" if "keys" in path else "GET", path, headers=CREDENTIALS["password"])[0] == 400, path
+        assert request(gateway.https_port, "DELETE" if "keys" in path else "GET", path, headers=CREDENTIALS["password"])[0] == 400, path
     assert len(gateway.double.requests) == before
 
 
@@ -206,7 +133,7 @@ def test_windows_nginx_streams_the_first_chunk_before_the_rest_exists(
     stream_id = secrets.token_hex(8)
     context = ssl.create_default_context()
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-    conn = http.client.HTTPSConnection("127.0.0.1", gateway.https, timeout=20, context=context)
+    conn = http.client.HTTPSConnection("127.0.0.1", gateway.https_port, timeout=20, context=context)
     try:
         headers = {**CREDENTIALS["key"], "X-Test-Stream-Id": stream_id}
         conn.request("POST", path, body=json.dumps(payload).encode(), headers=headers)
@@ -225,13 +152,13 @@ def test_windows_nginx_streams_the_first_chunk_before_the_rest_exists(
 
 def test_port_80_serves_the_challenge_to_anyone_and_redirects_the_rest(gateway: WindowsGateway) -> None:
     # Sources: allowed, outside the allowlist, denied.
-    check_port_80(gateway.nginx.prefix / "html-acme", gateway.http, gateway.https, ("127.0.0.1", "127.0.1.5", "127.0.0.66"), timeout=20)
+    check_port_80(gateway.nginx.prefix / "html-acme", gateway.http_port, gateway.https_port, ("127.0.0.1", "127.0.1.5", "127.0.0.66"), timeout=20)
 
 
 def test_the_configuration_generation_is_told_to_this_host_only(gateway: WindowsGateway) -> None:
     """What the run asks after a reload, to know that nginx serves the configuration it wrote."""
     for source, status, body in (("127.0.0.1", 200, f"{GENERATION}\n".encode()), ("127.0.0.66", 404, None)):
-        conn = http.client.HTTPConnection("127.0.0.1", gateway.http, timeout=20, source_address=(source, 0))
+        conn = http.client.HTTPConnection("127.0.0.1", gateway.http_port, timeout=20, source_address=(source, 0))
         conn.request("GET", "/.gateway-generation")
         response = conn.getresponse()
         assert response.status == status
@@ -283,9 +210,9 @@ def test_windows_nginx_verifies_the_schemes_it_has(gateway: WindowsGateway, sche
     original = htpasswd.read_bytes()
     try:
         htpasswd.write_bytes(f"winuser:{stored}\r\n".encode())  # read on every request: no reload
-        assert request(gateway.https, "GET", "/api/tags", headers=basic("winuser", PASSWORD))[0] == 200
-        assert request(gateway.https, "GET", "/api/tags", headers=basic("winuser", PASSWORD + "x"))[0] == 401
-        assert request(gateway.https, "GET", "/api/tags", headers=basic("winuser", stored))[0] == 401
+        assert request(gateway.https_port, "GET", "/api/tags", headers=basic("winuser", PASSWORD))[0] == 200
+        assert request(gateway.https_port, "GET", "/api/tags", headers=basic("winuser", PASSWORD + "x"))[0] == 401
+        assert request(gateway.https_port, "GET", "/api/tags", headers=basic("winuser", stored))[0] == 401
     finally:
         htpasswd.write_bytes(original)
 
@@ -298,8 +225,8 @@ def test_windows_nginx_has_no_crypt3_so_the_hash_string_becomes_the_password(gat
     original = htpasswd.read_bytes()
     try:
         htpasswd.write_bytes(f"winuser:{stored}\r\n".encode())
-        assert request(gateway.https, "GET", "/api/tags", headers=basic("winuser", PASSWORD))[0] == 401
-        assert request(gateway.https, "GET", "/api/tags", headers=basic("winuser", stored))[0] == 200
+        assert request(gateway.https_port, "GET", "/api/tags", headers=basic("winuser", PASSWORD))[0] == 401
+        assert request(gateway.https_port, "GET", "/api/tags", headers=basic("winuser", stored))[0] == 200
     finally:
         htpasswd.write_bytes(original)
 
