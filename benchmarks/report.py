@@ -136,6 +136,47 @@ def gateway_figures(https_port: int, double: OllamaDouble) -> list[Figure]:
     ]
 
 
+GATEWAY_CONF = Path("/etc/nginx/conf.d/ollama-gateway.conf")
+# What the hardening adds per request: a method check in each location, the cross-site and preflight checks, the
+# per-key limits, and the CORS and Allow headers (empty for these requests, but evaluated).
+HARDENING = [
+    re.compile(r"\n[ \t]*if \(\$request_method !~ [^\n]*\{\n[^}]*\}"),
+    re.compile(r"\n[ \t]*if \(\$gateway_(cross_site|preflight)\) \{\n[^}]*\}"),
+    re.compile(r"\n[ \t]*(limit_req zone=gateway_per_key|limit_conn gateway_connections|add_header (Access-Control|Vary|Allow))[^\n]*"),
+]
+
+
+def without_hardening(conf: str) -> str:
+    for pattern in HARDENING:
+        conf, count = pattern.subn("", conf)
+        if not count:
+            sys.exit(f"{GATEWAY_CONF}: nothing matches {pattern.pattern}; the benchmark no longer knows the template")
+    return conf
+
+
+def serve_configuration(text: str) -> None:
+    GATEWAY_CONF.write_text(text)
+    subprocess.run(["nginx", "-t", "-q"], check=True)
+    subprocess.run(["nginx", "-s", "reload"], check=True)
+    time.sleep(1)  # old workers finish
+
+
+def hardening_figures(proxied: str, bearer: dict[str, str]) -> list[Figure]:
+    """The gateway's throughput with and without the hardening, alternately, the best of two runs each."""
+    hardened = GATEWAY_CONF.read_text()
+    plain = without_hardening(hardened)
+    rates: dict[str, list[float]] = {"with": [], "without": []}
+    try:
+        for _round in range(2):
+            for kind, text in (("without", plain), ("with", hardened)):
+                serve_configuration(text)
+                rates[kind].append(gateway_bench.wrk(proxied, bearer))
+    finally:
+        serve_configuration(hardened)
+    baseline, measured = max(rates["without"]), max(rates["with"])
+    return [Figure("hardening cost", "`GET /api/version`, wrk -c8, nginx stand-in", "the same gateway without it", baseline, measured, "req/s")]
+
+
 def nginx_overhead_figures(tmp: Path, play_vars: dict[str, object]) -> list[Figure]:
     """The gateway in front of an Ollama stand-in that costs next to nothing (nginx answering /api/version), so the
     figures are nginx's own: requests per second with 8 connections, and microseconds per request with one."""
@@ -149,11 +190,13 @@ def nginx_overhead_figures(tmp: Path, play_vars: dict[str, object]) -> list[Figu
         direct, proxied = f"http://127.0.0.1:{stand_in.port}/api/version", f"https://127.0.0.1:{https_port}/api/version"
         direct_rps, proxied_rps = gateway_bench.wrk(direct, {}), gateway_bench.wrk(proxied, bearer)
         direct_one, proxied_one = gateway_bench.wrk(direct, {}, connections=1), gateway_bench.wrk(proxied, bearer, connections=1)
+        hardening = hardening_figures(proxied, bearer)
     finally:
         stand_in.stop()
     return [
         Figure("throughput", "`GET /api/version`, wrk -c8, nginx stand-in", "direct", direct_rps, proxied_rps, "req/s"),
         Figure("latency", "one request at a time, nginx stand-in", "direct", 1e6 / direct_one, 1e6 / proxied_one, "µs", False),
+        *hardening,
     ]
 
 
