@@ -425,6 +425,35 @@ def test_an_expired_key_stops_working_at_the_next_converge(gateway: Gateway) -> 
     assert gateway.request("GET", "/api/tags", auth="ops-key")[0] == 200
 
 
+def test_the_langflow_recipe_streams_and_names_a_wrong_key(gateway: Gateway) -> None:
+    """What Langflow's components run: langchain-openai against /v1 with the key as the API key, and langchain-ollama
+    with the key in its client's headers. Both stream an answer; with a wrong key both say why."""
+    langchain_openai = pytest.importorskip("langchain_openai")
+    langchain_ollama = pytest.importorskip("langchain_ollama")
+    ollama = pytest.importorskip("ollama")
+    openai = pytest.importorskip("openai")
+    import httpx
+
+    url = f"https://127.0.0.1:{gateway.https_port}"
+    verify = ssl.create_default_context(cafile=str(GATEWAY_DIR / "tls" / "fullchain.pem"))
+
+    def chat_openai(key: str) -> t.Any:
+        return langchain_openai.ChatOpenAI(model="llama3.2", base_url=url + "/v1", api_key=key, max_retries=0, http_client=httpx.Client(verify=verify))
+
+    def chat_ollama(key: str) -> t.Any:
+        return langchain_ollama.ChatOllama(model="llama3.2", base_url=url, client_kwargs={"headers": {"Authorization": f"Bearer {key}"}, "verify": verify})
+
+    for model in (chat_openai(KEYS["langflow"]), chat_ollama(KEYS["langflow"])):
+        chunks = [chunk.content for chunk in model.stream("hi")]
+        assert len([chunk for chunk in chunks if chunk]) > 1 and "".join(chunks)
+    with pytest.raises(openai.AuthenticationError) as refused_openai:
+        chat_openai("not-a-key").invoke("hi")
+    assert "send an API key" in str(refused_openai.value)
+    with pytest.raises(ollama.ResponseError) as refused_ollama:
+        chat_ollama("not-a-key").invoke("hi")
+    assert "send an API key" in str(refused_ollama.value)
+
+
 def test_second_converge_changes_nothing(gateway: Gateway) -> None:
     run = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=gateway.play_vars)
     assert run.rc == 0, run.output[-4000:]
