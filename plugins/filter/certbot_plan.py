@@ -1,6 +1,6 @@
 # Copyright (c) ollama_remote.proxy contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-# The logic lives in plugins/module_utils/_acme.py.
+# The logic lives in plugins/module_utils/_certbot.py.
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ollama_remote.proxy.plugins.module_utils._acme import AcmeError, certbot_plan
+from ansible_collections.ollama_remote.proxy.plugins.module_utils._acme import AcmeError
+from ansible_collections.ollama_remote.proxy.plugins.module_utils._certbot import certbot_plan
 
 DOCUMENTATION = r"""
 name: certbot_plan

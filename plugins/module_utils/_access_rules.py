@@ -114,17 +114,6 @@ def parse_trusted_proxies(items: t.Sequence[object]) -> list[Network]:
     return networks
 
 
-def decide(rules: t.Sequence[Rule], default: str, address: str) -> str:
-    """What nginx's access module answers for a client address (first match wins); the reference for tests."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # nginx matches IPv4-mapped IPv6 clients against IPv4 rules
-    for rule in rules:
-        if ip.version == rule.network.version and ip in rule.network:
-            return rule.action
-    return default
-
-
 def _realip(proxies: t.Sequence[Network]) -> list[str]:
     if not proxies:
         return []

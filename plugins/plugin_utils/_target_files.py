@@ -24,8 +24,6 @@ from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-POSIX_ONLY_ATTRIBUTES = ("owner", "group", "mode")
-
 
 @dataclass(frozen=True)
 class Change:

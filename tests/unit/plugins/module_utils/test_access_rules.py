@@ -284,6 +284,18 @@ def test_nginx_accepts_what_is_rendered(tmp_path: Path) -> None:
 # --- decisions: first match (access) equals most specific match (geo) --------------------------------------------
 
 
+def decide(rules: t.Sequence[core.Rule], default: str, address: str) -> str:
+    """What nginx's access module answers for a client address (first match wins): the reference the tests hold the
+    rendered directives and geo blocks to."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # nginx matches IPv4-mapped IPv6 clients against IPv4 rules
+    for rule in rules:
+        if ip.version == rule.network.version and ip in rule.network:
+            return rule.action
+    return default
+
+
 @pytest.mark.parametrize(
     ("address", "expected"),
     [
@@ -298,13 +310,13 @@ def test_nginx_accepts_what_is_rendered(tmp_path: Path) -> None:
     ],
 )
 def test_decide(address: str, expected: str) -> None:
-    assert core.decide(RULES, "deny", address) == expected
+    assert decide(RULES, "deny", address) == expected
 
 
 def test_decide_ignores_rules_of_the_other_family() -> None:
     rules = parse({"allow": "0.0.0.0/0"})
-    assert core.decide(rules, "deny", "2001:db8::1") == "deny"
-    assert core.decide(rules, "deny", "::ffff:192.0.2.1") == "allow"
+    assert decide(rules, "deny", "2001:db8::1") == "deny"
+    assert decide(rules, "deny", "::ffff:192.0.2.1") == "allow"
 
 
 SPACES = (ipaddress.ip_network("10.20.0.0/20"), ipaddress.ip_network("2001:db8:0:1::/116"))
@@ -395,7 +407,7 @@ def test_first_match_equals_most_specific_match(seed: int) -> None:
     for address in _addresses(rng, rules):
         expected = _geo_decision(geo, address)
         assert _directives_decision(directives, address) == expected, (address, directives)
-        assert core.decide(rules, default, address) == expected, (address, directives)
+        assert decide(rules, default, address) == expected, (address, directives)
 
 
 def test_random_rule_lists_are_not_trivial() -> None:
