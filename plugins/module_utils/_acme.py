@@ -42,6 +42,22 @@ class Identifiers:
         return bool(self.ips)
 
 
+def certificate_subject(names: t.Sequence[object], fallback_common_name: str = "") -> dict[str, t.Any]:
+    """The common name and subject alternative names of a certificate for these names (a self-signed one, or a
+    stand-in): IP addresses go in the alternative names only (`IP:`), the first DNS name is the common name, and
+    without one the fallback is. No other check: a self-signed certificate may name a host that no CA would."""
+    alternative: list[str] = []
+    dns: list[str] = []
+    for raw in names:
+        name = str(raw).strip().removeprefix("[").removesuffix("]")
+        try:
+            alternative.append("IP:" + ipaddress.ip_address(name).compressed)
+        except ValueError:
+            alternative.append("DNS:" + name)
+            dns.append(name)
+    return {"common_name": dns[0] if dns else fallback_common_name, "subject_alt_name": alternative}
+
+
 def parse_version(value: object) -> tuple[int, ...]:
     """'5.8.0' or 'certbot 5.8.0' or '2.3.5.2195' -> (5, 8, 0); an unreadable version is an error."""
     match = re.search(r"(\d+(?:\.\d+)*)", str(value or ""))
