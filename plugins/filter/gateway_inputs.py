@@ -8,7 +8,7 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys, _htpasswd, _identities, _origins, _windows
+from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys, _gateway_settings, _htpasswd, _identities, _origins, _windows
 
 DOCUMENTATION = r"""
 name: gateway_inputs
@@ -51,6 +51,21 @@ options:
         description: Web origins allowed to call the gateway from a browser (C(https://host[:port])).
         type: list
         elements: str
+      backends:
+        description:
+          - The Ollama servers, as C(address:port). With them, the gateway-wide checks run too - someone can get in
+            (a user, a key or a trusted network), and a provided certificate names its files.
+        type: list
+        elements: str
+      tls_mode:
+        description: C(self_signed), C(provided) or C(acme).
+        type: str
+      tls_certificate:
+        description: With O(_input.tls_mode=provided), the certificate file on the controller.
+        type: str
+      tls_key:
+        description: With O(_input.tls_mode=provided), the key file on the controller.
+        type: str
       hash_scheme:
         description: The hash scheme, as for M(ollama_remote.proxy.htpasswd).
         type: str
@@ -89,6 +104,7 @@ INPUT_ERRORS = (
     _access_rules.AccessRulesError,
     _identities.IdentityError,
     _origins.OriginError,
+    _gateway_settings.SettingsError,
     _windows.WindowsSettingError,
 )
 
@@ -109,6 +125,10 @@ def gateway_inputs(inputs: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
             _access_rules.parse_network(network, what=f"trusted network {number}")
         _access_rules.parse_trusted_proxies(inputs.get("trusted_proxies") or [])
         _origins.parse_origins(inputs.get("allowed_origins") or [])
+        if "backends" in inputs:
+            _gateway_settings.check_backends(inputs["backends"])
+            _gateway_settings.check_someone_can_get_in(users, keys, inputs.get("trusted_networks") or [])
+            _gateway_settings.check_tls(inputs.get("tls_mode"), inputs.get("tls_certificate"), inputs.get("tls_key"))
         if inputs.get("windows"):
             _windows.check_prefix(inputs.get("windows_prefix"))
     except INPUT_ERRORS as exc:
