@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make `import ansible_collections.ollama_remote.proxy...` work under plain pytest.
 
-scripts/bootstrap links the checkout to <repo>/.build/collections/ansible_collections/ollama_remote/proxy; that
-collections root goes first on sys.path. When the checkout already sits in an ansible_collections tree (as under
-ansible-test), that tree's root is used instead.
+The checkout is linked as <repo>/.build/collections/ansible_collections/ollama_remote/proxy (made here when
+scripts/bootstrap has not made it), and that collections root goes first on sys.path: `pytest tests/unit` runs in
+any virtualenv with requirements.txt, as any user. When the checkout already sits in an ansible_collections tree (as
+under ansible-test), that tree's root is used instead.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ def _collections_root() -> Path:
 
 
 COLLECTIONS_ROOT = _collections_root()
-if not (COLLECTIONS_ROOT / "ansible_collections" / "ollama_remote" / "proxy").is_dir():
-    raise RuntimeError(f"{COLLECTIONS_ROOT}/ansible_collections/ollama_remote/proxy is missing; run scripts/bootstrap first")
+_LINK = COLLECTIONS_ROOT / "ansible_collections" / "ollama_remote" / "proxy"
+if not _LINK.is_dir():  # a plain checkout: make the link scripts/bootstrap would make (inside the checkout only)
+    _LINK.parent.mkdir(parents=True, exist_ok=True)
+    _LINK.symlink_to(REPO, target_is_directory=True)
 if str(COLLECTIONS_ROOT) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS_ROOT))
