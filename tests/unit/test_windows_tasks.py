@@ -11,6 +11,7 @@ import functools
 import json
 import re
 import subprocess
+import sys
 import typing as t
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-ANSIBLE_DOC = REPO / ".venv" / "bin" / "ansible-doc"
+ANSIBLE_DOC = Path(sys.executable).with_name("ansible-doc")  # the virtualenv pytest runs in
 WINDOWS_COLLECTIONS = ("ansible.windows.", "community.windows.", "chocolatey.chocolatey.")
 TASK_KEYWORDS = {
     "name", "when", "loop", "loop_control", "register", "notify", "listen", "vars", "tags", "changed_when", "failed_when", "no_log",

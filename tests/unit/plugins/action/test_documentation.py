@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import subprocess
+import sys
 import typing as t
 from pathlib import Path
 
@@ -18,7 +19,7 @@ PLUGINS = sorted(path.stem for path in (REPO / "plugins" / "action").glob("*.py"
 
 def documented(name: str) -> dict[str, t.Any]:
     output = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "ansible-doc"), "--json", f"ollama_remote.proxy.{name}"], capture_output=True, text=True, check=True, cwd=REPO
+        [str(Path(sys.executable).with_name("ansible-doc")), "--json", f"ollama_remote.proxy.{name}"], capture_output=True, text=True, check=True, cwd=REPO
     ).stdout
     return json.loads(output)[f"ollama_remote.proxy.{name}"]["doc"]["options"]
 

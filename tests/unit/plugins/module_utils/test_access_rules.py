@@ -271,7 +271,7 @@ def test_nginx_accepts_what_is_rendered(tmp_path: Path) -> None:
     (tmp_path / "access.conf").write_text(core.as_text(core.render_directives(rules, "deny", proxies), "\n"))
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log stderr;\nevents {{}}\n"
-        "http {\n  include geo.conf;\n  server {\n    listen 127.0.0.1:8080;\n    include check.conf;\n"
+        "http {\n  access_log off;\n  include geo.conf;\n  server {\n    listen 127.0.0.1:8080;\n    include check.conf;\n"
         "    location / {\n      include access.conf;\n    }\n  }\n}\n"
     )
     assert NGINX is not None
