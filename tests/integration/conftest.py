@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import http.client
 import json
@@ -25,6 +26,26 @@ from tests.support.ollama_double import OllamaDouble
 
 REPO = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
+
+
+@contextlib.contextmanager
+def network_namespace(name: str, address: str) -> t.Iterator[str]:
+    """A network namespace of the test's own, with loopback up and a veth pair whose one end holds address/24: an
+    address that faces a network inside it, and nowhere on this machine."""
+    ip("netns", "add", name)
+    try:
+        ip("-n", name, "link", "set", "lo", "up")
+        ip("-n", name, "link", "add", "veth-gw", "type", "veth", "peer", "name", "veth-peer")
+        ip("-n", name, "addr", "add", f"{address}/24", "dev", "veth-gw")
+        ip("-n", name, "link", "set", "veth-gw", "up")
+        ip("-n", name, "link", "set", "veth-peer", "up")
+        yield name
+    finally:
+        ip("netns", "del", name)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.support import pebble as pebble_server
 
-from .conftest import REPO, run_playbook
+from .conftest import REPO, network_namespace, run_playbook
 
 ADDRESS = "203.0.113.10"
 HTTPS_PORT = 443  # inside the namespace, nothing else holds the real ports
@@ -48,10 +48,6 @@ pytestmark = [
     pytest.mark.skipif(bool(pebble_server.available()), reason=pebble_server.available() or "pebble is prepared"),
     pytest.mark.skipif(Path("/run/systemd/system").is_dir(), reason="systemd would start nginx outside the test's network namespace"),
 ]
-
-
-def ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
 
 
 def inside(namespace: str, *command: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -96,17 +92,8 @@ class Gateway:
 
 @pytest.fixture(scope="module")
 def namespace() -> t.Iterator[str]:
-    name = f"ogw-acme-ip-{os.getpid()}"
-    ip("netns", "add", name)
-    try:
-        ip("-n", name, "link", "set", "lo", "up")
-        ip("-n", name, "link", "add", "veth-gw", "type", "veth", "peer", "name", "veth-peer")
-        ip("-n", name, "addr", "add", f"{ADDRESS}/24", "dev", "veth-gw")
-        ip("-n", name, "link", "set", "veth-gw", "up")
-        ip("-n", name, "link", "set", "veth-peer", "up")
+    with network_namespace(f"ogw-acme-ip-{os.getpid()}", ADDRESS) as name:
         yield name
-    finally:
-        ip("netns", "del", name)
 
 
 def stop_nginx(namespace: str = "") -> None:

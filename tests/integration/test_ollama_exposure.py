@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import REPO
+from .conftest import REPO, network_namespace
 
 NETWORK_ADDRESS = "192.0.2.10"
 PORT = 11434  # Ollama's own port: inside the namespace nothing else holds it
@@ -26,24 +26,13 @@ SERVICE = "ollama-exposure-test"  # the role's drop-in goes to a unit of its own
 DROP_IN = Path("/etc/systemd/system") / f"{SERVICE}.service.d"
 
 
-def ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
-
-
 @pytest.fixture
 def namespace() -> t.Iterator[str]:
-    """A network namespace with loopback and a veth pair; NETWORK_ADDRESS is on one end."""
-    name = f"ollama-exposure-{os.getpid()}"
-    ip("netns", "add", name)
+    """A network namespace with NETWORK_ADDRESS on a veth end."""
     try:
-        ip("-n", name, "link", "set", "lo", "up")
-        ip("-n", name, "link", "add", "veth-gw", "type", "veth", "peer", "name", "veth-peer")
-        ip("-n", name, "addr", "add", f"{NETWORK_ADDRESS}/24", "dev", "veth-gw")
-        ip("-n", name, "link", "set", "veth-gw", "up")
-        ip("-n", name, "link", "set", "veth-peer", "up")
-        yield name
+        with network_namespace(f"ollama-exposure-{os.getpid()}", NETWORK_ADDRESS) as name:
+            yield name
     finally:
-        ip("netns", "del", name)
         shutil.rmtree(DROP_IN, ignore_errors=True)
 
 
