@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import fcntl
 import json
 import os
-import shutil
 import socket
 import ssl
 import subprocess
@@ -36,8 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 if __package__:
+    from .build_cache import build_once
     from .debian_archive import ArchiveError, download
 else:  # run as a script
+    from build_cache import build_once  # type: ignore[import-not-found,no-redef]
     from debian_archive import ArchiveError, download  # type: ignore[import-not-found,no-redef]
 
 CACHE = Path(os.environ.get("OLLAMA_PROXY_ROOTFS_CACHE", "/var/cache/ollama-remote-proxy")) / "pebble"
@@ -72,25 +72,18 @@ def available() -> str:
     return ""
 
 
+def _unpack(partial: Path) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        (deb,) = download(["pebble"], Path(work), suite=SUITE)
+        found = package_version(deb)
+        if found < MINIMUM_VERSION:
+            raise ArchiveError(f"{SUITE}'s pebble is {'.'.join(map(str, found))}; the tests need {'.'.join(map(str, MINIMUM_VERSION))} or later")
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(partial)], check=True, capture_output=True)
+
+
 def prepare() -> Path:
     """Fetch and unpack sid's pebble once; concurrent callers wait. Returns the cache directory."""
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with (CACHE.parent / "pebble.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (CACHE / ".complete").exists():
-            return CACHE
-        partial = CACHE.with_name("pebble.partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        with tempfile.TemporaryDirectory() as work:
-            (deb,) = download(["pebble"], Path(work), suite=SUITE)
-            found = package_version(deb)
-            if found < MINIMUM_VERSION:
-                raise ArchiveError(f"{SUITE}'s pebble is {'.'.join(map(str, found))}; the tests need {'.'.join(map(str, MINIMUM_VERSION))} or later")
-            subprocess.run(["dpkg-deb", "-x", str(deb), str(partial)], check=True, capture_output=True)
-        (partial / ".complete").touch()
-        shutil.rmtree(CACHE, ignore_errors=True)
-        partial.rename(CACHE)
-        return CACHE
+    return build_once(CACHE, _unpack)
 
 
 @dataclass

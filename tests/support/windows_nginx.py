@@ -23,7 +23,6 @@ Command line (stdlib only)::
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import re
@@ -39,8 +38,10 @@ import zipfile
 from pathlib import Path
 
 if __package__:
+    from .build_cache import build_once
     from .debian_archive import ArchiveError, download
 else:  # run as a script
+    from build_cache import build_once  # type: ignore[import-not-found,no-redef]
     from debian_archive import ArchiveError, download  # type: ignore[import-not-found,no-redef]
 
 CACHE = Path(os.environ.get("OLLAMA_PROXY_ROOTFS_CACHE", "/var/cache/ollama-remote-proxy")) / "windows-nginx"
@@ -109,34 +110,27 @@ def _fetch_nginx(work: Path) -> bytes:
     return archive
 
 
+def _build(partial: Path) -> None:
+    (partial / "root").mkdir()
+    with tempfile.TemporaryDirectory() as work:
+        _fetch_wine(partial / "root", Path(work))
+        archive = _fetch_nginx(Path(work))
+        dist = partial / "dist"
+        dist.mkdir()
+        (dist / f"nginx-{NGINX_VERSION}.zip").write_bytes(archive)
+        with zipfile.ZipFile(dist / f"nginx-{NGINX_VERSION}.zip") as unpacked:
+            unpacked.extractall(dist)
+    wine = Wine(partial)
+    wine.run(["cmd", "/c", "exit"], timeout=300)  # makes the Windows prefix
+    wine.stop()
+    shutil.copy(partial / "root/usr/i686-w64-mingw32/lib/zlib1.dll", wine.drive_c / "windows/system32/zlib1.dll")
+    if "nginx/" + NGINX_VERSION not in wine.run([str(wine.nginx_exe), "-v"]).stderr:
+        raise WineUnavailable("nginx for Windows does not run under Wine here")
+
+
 def prepare() -> Path:
     """The private Wine root, its Windows prefix and the unpacked nginx, made once; concurrent callers wait."""
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with (CACHE.parent / "windows-nginx.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (CACHE / ".complete").exists():
-            return CACHE
-        partial = CACHE.with_name("windows-nginx.partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        (partial / "root").mkdir(parents=True)
-        with tempfile.TemporaryDirectory() as work:
-            _fetch_wine(partial / "root", Path(work))
-            archive = _fetch_nginx(Path(work))
-            dist = partial / "dist"
-            dist.mkdir()
-            (dist / f"nginx-{NGINX_VERSION}.zip").write_bytes(archive)
-            with zipfile.ZipFile(dist / f"nginx-{NGINX_VERSION}.zip") as unpacked:
-                unpacked.extractall(dist)
-        wine = Wine(partial)
-        wine.run(["cmd", "/c", "exit"], timeout=300)  # makes the Windows prefix
-        wine.stop()
-        shutil.copy(partial / "root/usr/i686-w64-mingw32/lib/zlib1.dll", wine.drive_c / "windows/system32/zlib1.dll")
-        if "nginx/" + NGINX_VERSION not in wine.run([str(wine.nginx_exe), "-v"]).stderr:
-            raise WineUnavailable("nginx for Windows does not run under Wine here")
-        (partial / ".complete").touch()
-        shutil.rmtree(CACHE, ignore_errors=True)
-        partial.rename(CACHE)
-        return CACHE
+    return build_once(CACHE, _build)
 
 
 class Wine:
