@@ -44,9 +44,13 @@ class ActionModule(FileActionBase):
                 lines = core.render_geo(rules, args["default"], variable, proxies)
             else:
                 lines = core.render_directives(rules, args["default"], proxies)
-            changes = [self._change(target, args["path"], lines, args["marker"])]
-            if args["format"] == "geo" and args["check_path"]:
-                changes.append(self._change(target, args["check_path"], core.render_geo_check(variable), None))
+            if args["marker"]:
+                changes = [self._marked(target, args["path"], lines, args["marker"])]
+            else:
+                wanted = {args["path"]: core.as_text(lines, target.newline).encode("utf-8")}
+                if args["format"] == "geo" and args["check_path"]:
+                    wanted[args["check_path"]] = core.as_text(core.render_geo_check(variable), target.newline).encode("utf-8")
+                changes = target.changes(wanted)
         except core.AccessRulesError as exc:
             raise AnsibleActionFail(str(exc)) from None
         changed = target.apply(changes, attributes=self.attributes(args), validate=args["validate"])
@@ -60,10 +64,9 @@ class ActionModule(FileActionBase):
         return result
 
     @staticmethod
-    def _change(target: TargetFiles, path: str, lines: list[str], marker: str | None) -> Change:
+    def _marked(target: TargetFiles, path: str, lines: list[str], marker: str) -> Change:
+        """The rules in their marked block of an existing file, which has to be read to keep the rest."""
         old = target.read(path)
-        if marker is None:
-            return Change(path, old, core.as_text(lines, target.newline).encode("utf-8"))
         if old is None:
             raise core.AccessRulesError(f"{path} does not exist; with marker, the rules go into an existing file")
         return Change(path, old, core.replace_block(old.decode("utf-8"), lines, marker, target.newline).encode("utf-8"))

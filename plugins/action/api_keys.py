@@ -11,7 +11,7 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.ollama_remote.proxy.plugins.module_utils import _api_keys as core
 from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._file_action import FileActionBase
-from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import Change, TargetFiles
+from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import TargetFiles
 
 ARGUMENT_SPEC: dict[str, t.Any] = {
     "path": {"type": "str", "required": True, "aliases": ["dest"]},
@@ -40,9 +40,8 @@ class ActionModule(FileActionBase):
         gone = core.expired(expiries, today)
         soon = core.expiring(expiries, today, args["expiry_warning_days"])
         keys = {name: key for name, key in keys.items() if name not in {entry.name for entry in gone}}
-        old = target.read(args["path"])
-        current = core.parse_file(old.decode("utf-8", "replace")) if old is not None else {}
-        change = Change(args["path"], old, core.render(keys, target.newline).encode("utf-8"))
+        [change] = target.changes({args["path"]: core.render(keys, target.newline).encode("utf-8")})
+        current = core.parse_file(change.old.decode("utf-8", "replace")) if change.old is not None else {}
         changed = target.apply([change], attributes=self.attributes(args), validate=args["validate"])
         names = core.changes(current, keys)
         result: dict[str, t.Any] = {"changed": changed, "path": args["path"], **names, "expired": [entry.name for entry in gone]}

@@ -9,7 +9,7 @@ import typing as t
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._file_action import FileActionBase
-from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import Change, TargetFiles
+from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import TargetFiles
 
 ARGUMENT_SPEC: dict[str, t.Any] = {
     "files": {
@@ -31,14 +31,13 @@ class ActionModule(FileActionBase):
         paths = [item["path"] for item in args["files"]]
         if len(set(paths)) != len(paths):
             raise AnsibleActionFail("each path may appear only once in files")
-        changes = []
+        wanted = {}
         for item in args["files"]:
             text = item["content"] if item["content"].endswith("\n") or not item["content"] else item["content"] + "\n"
             if target.windows:
                 text = text.replace("\r\n", "\n").replace("\n", "\r\n")
-            old = target.read(item["path"])
-            new = text.encode("utf-8") if args["force"] or old is None else old
-            changes.append(Change(item["path"], old, new))
+            wanted[item["path"]] = text.encode("utf-8")
+        changes = target.changes(wanted, keep_existing=() if args["force"] else paths)
         changed = target.apply(changes, attributes=self.attributes(args), validate=args["validate"])
         result: dict[str, t.Any] = {"changed": changed, "changed_paths": [c.path for c in changes if c.differs]}
         if self._task.diff and not args["secret"]:

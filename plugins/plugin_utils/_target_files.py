@@ -4,16 +4,22 @@
 # Note that this plugin util is **PRIVATE** to the collection. It can have breaking changes at any time.
 """Read and write files on a task's target from an action plugin, the same way on Windows and POSIX.
 
-Nothing runs on the target but standard modules: slurp to read; copy (POSIX) or win_copy plus a rename
-(Windows) to write; command or win_command to validate. Every write is atomic: copy already writes a
-temporary file and renames it; win_copy overwrites in place, so on Windows the new content goes to a
-sibling file first and `move /y` renames it over the old one on the same volume.
+Nothing runs on the target but standard modules: find or win_find to learn the checksum, mode and owners of many
+files in one round trip; slurp to read a file whose content is needed (to merge into, or to put back); copy (POSIX) or
+win_copy plus a rename (Windows) to write; command or win_command to validate. So a run that changes nothing costs one
+module run per task. Every write is atomic: copy already writes a temporary file and renames it; win_copy overwrites in
+place, so on Windows the new content goes to a sibling file first and `move /y` renames it over the old one on the
+same volume.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import ntpath
 import os
+import posixpath
+import re
 import secrets
 import shlex
 import tempfile
@@ -38,6 +44,35 @@ class Change:
         return self.old != self.new
 
 
+@dataclass(frozen=True)
+class Found:
+    """What find says of an existing path: its SHA-1 (files only) and, on POSIX, its mode and owners."""
+
+    checksum: str | None
+    mode: int | None = None
+    owner: str = ""
+    group: str = ""
+    uid: int | None = None
+    gid: int | None = None
+
+    def holds(self, attributes: dict[str, t.Any]) -> bool:
+        """Whether the path already has these owner, group and mode; False when that cannot be told (a symbolic mode)."""
+        for name, value in attributes.items():
+            if name == "mode":
+                if _octal(value) is None or _octal(value) != self.mode:
+                    return False
+            elif str(value) not in ((self.owner, str(self.uid)) if name == "owner" else (self.group, str(self.gid))):
+                return False
+        return True
+
+
+def _octal(mode: t.Any) -> int | None:
+    """A mode as a number: 0o600 from 384 (YAML's 0600) or '0600'; None for a symbolic mode such as 'u=rw'."""
+    if isinstance(mode, int):
+        return mode
+    return int(mode, 8) if re.fullmatch(r"[0-7]{1,4}", str(mode)) else None
+
+
 def failure_message(result: dict[str, t.Any]) -> str:
     """A failed module's message. ansible-core 2.19 keeps some (a full disk in copy's atomic move) only in the result's
     captured exception, as a chain of events from the outer message to the OS error."""
@@ -57,6 +92,56 @@ class TargetFiles:
         self._task_vars = task_vars
         self.windows: bool = getattr(action._connection._shell, "_IS_WINDOWS", False)
         self.newline = "\r\n" if self.windows else "\n"
+        self._found: dict[str, Found | None] = {}
+
+    def _key(self, path: str) -> str:
+        """A path as find reports it: Windows answers with backslashes, and its file names ignore case."""
+        return path.replace("/", "\\").lower() if self.windows else path
+
+    def survey(self, paths: t.Iterable[str]) -> dict[str, Found | None]:
+        """Checksum, mode and owners of each path (None when it does not exist), in one find over their folders."""
+        paths = list(dict.fromkeys(paths))
+        dirname = ntpath.dirname if self.windows else posixpath.dirname
+        args = {
+            "paths": sorted({dirname(path) for path in paths}),
+            "patterns": sorted({"^" + re.escape((ntpath if self.windows else posixpath).basename(path)) + "$" for path in paths}),
+            "use_regex": True,
+            "file_type": "any",
+            "hidden": True,
+            "get_checksum": True,
+        }
+        result = self._module("ansible.windows.win_find" if self.windows else "ansible.legacy.find", args)
+        if result.get("failed"):
+            raise AnsibleActionFail(f"cannot look for {', '.join(paths)}: {failure_message(result)}")
+        reported = {self._key(entry["path"]): entry for entry in result.get("files", [])}
+        for path in paths:
+            entry = reported.get(self._key(path))
+            self._found[self._key(path)] = (
+                None
+                if entry is None
+                else Found(
+                    checksum=entry.get("checksum"),
+                    mode=None if self.windows else _octal(entry.get("mode")),
+                    owner=entry.get("pw_name", ""),
+                    group=entry.get("gr_name", ""),
+                    uid=entry.get("uid"),
+                    gid=entry.get("gid"),
+                )
+            )
+        return {path: self._found[self._key(path)] for path in paths}
+
+    def changes(self, wanted: t.Mapping[str, bytes], *, keep_existing: t.Collection[str] = ()) -> list[Change]:
+        """A Change for each path, from one survey: a file whose checksum already matches is not read, nor one in
+        `keep_existing` that exists; only a file about to be replaced is read, so it can be put back."""
+        found = self.survey(wanted)
+        changes = []
+        for path, new in wanted.items():
+            entry = found[path]
+            if entry is not None and (path in keep_existing or entry.checksum == hashlib.sha1(new, usedforsecurity=False).hexdigest()):
+                changes.append(Change(path, new, new))  # stays as it is; its old content is never needed
+            else:
+                changes.append(Change(path, None if entry is None else self.read(path), new))
+        return changes
 
     def _module(self, name: str, args: dict[str, t.Any]) -> dict[str, t.Any]:
         return self._action._execute_module(module_name=name, module_args=args, task_vars=self._task_vars)
@@ -89,8 +174,8 @@ class TargetFiles:
         for change in changes:
             if change.differs:
                 changed |= self._write(change.path, change.new, attributes)
-            elif attributes:
-                # The content is right: the file module alone checks the attributes, one module run where copy takes two.
+            elif attributes and not self._attributes_hold(change.path, attributes):
+                # The content is right: the file module alone sets the attributes, one module run where copy takes two.
                 changed |= self._set_attributes(change.path, attributes)
         if validate and written and not self._action._task.check_mode:
             self._validate(validate, written, attributes)
@@ -110,6 +195,10 @@ class TargetFiles:
                 self._write(change.path, change.old, attributes)
         output = "\n".join(s for s in (result.get("stdout", ""), result.get("stderr", ""), result.get("msg", "")) if s).strip()
         raise AnsibleActionFail(f"validation failed, so the previous file(s) were put back: {command} (rc={result.get('rc')}):\n{output}")
+
+    def _attributes_hold(self, path: str, attributes: dict[str, t.Any]) -> bool:
+        found = self._found.get(self._key(path))
+        return found is not None and found.holds(attributes)
 
     def _set_attributes(self, path: str, attributes: dict[str, t.Any]) -> bool:
         result = self._module("ansible.legacy.file", {"path": path, "state": "file", **attributes})

@@ -2,15 +2,18 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A target host in memory, driven through an action plugin the way Ansible drives it.
 
-`FakeTarget.execute_module` stands in for ActionBase._execute_module (slurp, stat, command, file and their Windows
-counterparts), `FakeTarget.loader` for the plugin loader that hands out the copy / win_copy action. A Windows
+`FakeTarget.execute_module` stands in for ActionBase._execute_module (find, slurp, stat, command, file and their
+Windows counterparts), `FakeTarget.loader` for the plugin loader that hands out the copy / win_copy action. A Windows
 target answers only ansible.windows.* modules and a POSIX one only ansible.legacy.*, so a wrong choice fails loudly.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import ntpath
 import os
+import posixpath
 import re
 import stat
 import typing as t
@@ -90,6 +93,33 @@ class FakeTarget:
         if path not in self.files:
             return {"failed": True, "msg": f"file not found: {path}"}
         return {"content": base64.b64encode(self.files[path]).decode(), "encoding": "base64", "source": path}
+
+    def _module_find(self, args: dict[str, t.Any]) -> dict[str, t.Any]:
+        """find / win_find over the given folders, as the gateway's plugins call it: exact names as anchored regexes."""
+        assert args["use_regex"] and args["get_checksum"] and args["file_type"] == "any"
+        if self.stat_fails:
+            return {"failed": True, "msg": "Access is denied"}
+        paths_module = ntpath if self.windows else posixpath
+        patterns = [re.compile(pattern, re.IGNORECASE if self.windows else 0) for pattern in args["patterns"]]
+        folders = {self._folder(path) for path in args["paths"]}
+        files = []
+        for path, content in self.files.items():
+            if path in self.unreadable or self._folder(paths_module.dirname(path)) not in folders:
+                continue
+            if not any(pattern.fullmatch(paths_module.basename(path)) for pattern in patterns):
+                continue
+            entry: dict[str, t.Any] = {"path": path.replace("/", "\\") if self.windows else path}
+            entry["checksum"] = hashlib.sha1(content, usedforsecurity=False).hexdigest()
+            if not self.windows:
+                attributes = self.attributes.get(path, {})
+                mode = attributes.get("mode", "0666")  # a file nobody set attributes on
+                entry.update(mode="%04o" % (mode if isinstance(mode, int) else int(mode, 8)), pw_name=attributes.get("owner", "nobody"))
+                entry.update(gr_name=attributes.get("group", "nogroup"), uid=65534, gid=65534)
+            files.append(entry)
+        return {"files": files, "matched": len(files), "changed": False}
+
+    def _folder(self, path: str) -> str:
+        return path.replace("/", "\\").lower() if self.windows else path
 
     def _module_stat(self, args: dict[str, t.Any]) -> dict[str, t.Any]:
         if self.stat_fails:

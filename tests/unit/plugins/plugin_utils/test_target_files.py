@@ -110,6 +110,80 @@ def test_read_failure_stops_the_task(monkeypatch: pytest.MonkeyPatch, windows: b
         files.read(path)
 
 
+# --- survey and changes: one look at many files ---------------------------------------------------------------
+
+
+def test_one_find_tells_which_files_differ_and_reads_only_those(monkeypatch: pytest.MonkeyPatch, windows: bool) -> None:
+    same, other, missing = (path_for(windows) + suffix for suffix in (".same", ".other", ".missing"))
+    target = FakeTarget(windows=windows, files={same: NEW, other: OLD})
+    changes = target_files(monkeypatch, target).changes({same: NEW, other: NEW, missing: NEW})
+    assert [(c.path, c.old, c.differs) for c in changes] == [(same, NEW, False), (other, OLD, True), (missing, None, True)]
+    find = "ansible.windows.win_find" if windows else "ansible.legacy.find"
+    assert target.names == [find, f"{target.prefix}slurp"], "one look; the one file to replace is read, to put it back"
+    assert target.calls[1].args == {"src": other}
+
+
+def test_the_look_covers_each_folder_and_exact_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    target = FakeTarget(windows=False, files={"/a/x.conf": NEW, "/a/y.conf": NEW, "/b/x.conf": NEW, "/b/x.conf.bak": NEW})
+    found = target_files(monkeypatch, target).survey(["/a/x.conf", "/b/x.conf", "/b/y.conf"])
+    assert target.calls[0].args["paths"] == ["/a", "/b"]
+    assert sorted(target.calls[0].args["patterns"]) == [r"^x\.conf$", r"^y\.conf$"]
+    assert {path: entry is not None for path, entry in found.items()} == {"/a/x.conf": True, "/b/x.conf": True, "/b/y.conf": False}
+
+
+def test_windows_paths_match_whatever_slashes_and_letter_case_windows_answers_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    target = FakeTarget(windows=True, files={"C:\\Gateway\\conf\\Users.htpasswd": NEW})
+    found = target_files(monkeypatch, target).survey(["C:/gateway/conf/users.htpasswd"])
+    assert found["C:/gateway/conf/users.htpasswd"] is not None
+
+
+def test_existing_files_can_be_kept_whatever_they_hold(monkeypatch: pytest.MonkeyPatch, windows: bool) -> None:
+    path = path_for(windows)
+    target = FakeTarget(windows=windows, files={path: OLD})
+    files = target_files(monkeypatch, target)
+    (change,) = files.changes({path: NEW}, keep_existing={path})
+    assert not change.differs and len(target.calls) == 1
+    assert files.apply([change]) is False and target.files == {path: OLD}
+
+
+def test_a_failed_look_stops_the_task(monkeypatch: pytest.MonkeyPatch, windows: bool) -> None:
+    target = FakeTarget(windows=windows, stat_fails=True)
+    with pytest.raises(AnsibleActionFail, match=r"cannot look for .*: Access is denied"):
+        target_files(monkeypatch, target).survey([path_for(windows)])
+
+
+@pytest.mark.parametrize(
+    ("held", "wanted", "calls_file"),
+    [
+        pytest.param({"mode": "0600", "owner": "root", "group": "www-data"}, {"mode": "0600", "owner": "root", "group": "www-data"}, False, id="held"),
+        pytest.param({"mode": "0600", "owner": "root", "group": "root"}, {"mode": 0o600, "owner": "0", "group": "0"}, False, id="numbers"),
+        pytest.param({"mode": "0644", "owner": "root", "group": "root"}, {"mode": "0600"}, True, id="other-mode"),
+        pytest.param({"mode": "0600", "owner": "www-data", "group": "root"}, {"owner": "root"}, True, id="other-owner"),
+        pytest.param({"mode": "0600", "owner": "root", "group": "root"}, {"mode": "u=rw"}, True, id="symbolic-mode-asks-the-file-module"),
+    ],
+)
+def test_attributes_of_an_unchanged_file_are_set_only_when_they_differ(
+    monkeypatch: pytest.MonkeyPatch, held: dict[str, str], wanted: dict[str, t.Any], calls_file: bool
+) -> None:
+    target = FakeTarget(windows=False, files={POSIX_PATH: OLD}, attributes={POSIX_PATH: held})
+    monkeypatch.setattr(target, "_module_find", _numeric_ids(target._module_find))
+    files = target_files(monkeypatch, target)
+    files.apply(files.changes({POSIX_PATH: OLD}), attributes=wanted)
+    assert ("ansible.legacy.file" in target.names) is calls_file
+
+
+def _numeric_ids(find: t.Callable[[dict[str, t.Any]], dict[str, t.Any]]) -> t.Callable[[dict[str, t.Any]], dict[str, t.Any]]:
+    """find as on a host where root is uid and gid 0."""
+
+    def numbered(args: dict[str, t.Any]) -> dict[str, t.Any]:
+        result = find(args)
+        for entry in result["files"]:
+            entry.update(uid=0 if entry["pw_name"] == "root" else 33, gid=0 if entry["gr_name"] == "root" else 33)
+        return result
+
+    return numbered
+
+
 # --- apply: writing ----------------------------------------------------------------------------------------------
 
 
