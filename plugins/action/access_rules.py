@@ -25,8 +25,8 @@ ARGUMENT_SPEC: dict[str, t.Any] = {
 }
 
 
-def _diff(path: str, old: bytes | None, new: bytes) -> dict[str, str]:
-    return {"before_header": path, "after_header": path, "before": (old or b"").decode("utf-8", "replace"), "after": new.decode("utf-8")}
+def _diff(path: str, old: bytes | None, new: bytes | None) -> dict[str, str]:
+    return {"before_header": path, "after_header": path, "before": (old or b"").decode("utf-8", "replace"), "after": (new or b"").decode("utf-8")}
 
 
 class ActionModule(FileActionBase):

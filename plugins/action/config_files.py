@@ -16,8 +16,15 @@ ARGUMENT_SPEC: dict[str, t.Any] = {
         "type": "list",
         "elements": "dict",
         "required": True,
-        "options": {"path": {"type": "str", "required": True}, "content": {"type": "str", "required": True}},
+        "options": {"path": {"type": "str", "required": True}, "content": {"type": "str", "required": True}, "force": {"type": "bool"}},
     },
+    "directories": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {"path": {"type": "str", "required": True}, "owner": {"type": "str"}, "group": {"type": "str"}, "mode": {"type": "raw"}},
+    },
+    "absent": {"type": "list", "elements": "str", "default": []},
     "force": {"type": "bool", "default": True},
     "secret": {"type": "bool", "default": False},
     "validate": {"type": "str"},
@@ -28,21 +35,25 @@ class ActionModule(FileActionBase):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def manage(self, args: dict[str, t.Any], target: TargetFiles) -> dict[str, t.Any]:
-        paths = [item["path"] for item in args["files"]]
+        paths = [item["path"] for item in args["files"]] + args["absent"]
         if len(set(paths)) != len(paths):
-            raise AnsibleActionFail("each path may appear only once in files")
-        wanted = {}
+            raise AnsibleActionFail("each path may appear only once in files and absent")
+        wanted: dict[str, bytes | None] = {}
         for item in args["files"]:
             text = item["content"] if item["content"].endswith("\n") or not item["content"] else item["content"] + "\n"
             if target.windows:
                 text = text.replace("\r\n", "\n").replace("\n", "\r\n")
             wanted[item["path"]] = text.encode("utf-8")
-        changes = target.changes(wanted, keep_existing=() if args["force"] else paths)
-        changed = target.apply(changes, attributes=self.attributes(args), validate=args["validate"])
+        wanted.update(dict.fromkeys(args["absent"]))
+        kept = [item["path"] for item in args["files"] if not (args["force"] if item["force"] is None else item["force"])]
+        target.survey([d["path"] for d in args["directories"]] + paths)  # one look for everything below
+        changed = target.directories(args["directories"])
+        changes = target.changes(wanted, keep_existing=kept)
+        changed |= target.apply(changes, attributes=self.attributes(args), validate=args["validate"])
         result: dict[str, t.Any] = {"changed": changed, "changed_paths": [c.path for c in changes if c.differs]}
         if self._task.diff and not args["secret"]:
             result["diff"] = [
-                {"before_header": c.path, "after_header": c.path, "before": (c.old or b"").decode("utf-8", "replace"), "after": c.new.decode("utf-8")}
+                {"before_header": c.path, "after_header": c.path, "before": (c.old or b"").decode("utf-8", "replace"), "after": (c.new or b"").decode("utf-8")}
                 for c in changes
                 if c.differs
             ]

@@ -38,6 +38,8 @@ class ActionModule(FileActionBase):
         if certificate_path == key_path:
             raise AnsibleActionFail("certificate_path and key_path must differ")
         found = target.survey([certificate_path, key_path])
+        certificate: bytes | None
+        key: bytes | None
         if args["keep_existing"] and found[certificate_path] is not None:
             reason = None
             certificate = key = b""

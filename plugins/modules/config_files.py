@@ -9,7 +9,9 @@ module: config_files
 short_description: Write a set of configuration files together, validate them, and roll all back on failure
 version_added: 0.1.0
 description:
-  - Writes each file atomically (copy on POSIX, win_copy and a rename on Windows), then runs O(validate) once.
+  - Makes the O(directories) that are missing, then writes each file atomically (copy on POSIX, win_copy and a rename
+    on Windows), then runs O(validate) once. One find (win_find) tells what is already right, so a run that changes
+    nothing costs one module run.
     When the command fails, every file the task changed is put back as it was (or removed if it was new), and the
     task fails with the command's output. The service keeps running on the old configuration.
   - Meant for configurations split over several files, such as nginx's, where no single file can be checked alone.
@@ -30,6 +32,38 @@ options:
         description: Full content of the file.
         type: str
         required: true
+      force:
+        description: O(force) for this file alone; unset, the task's O(force) applies.
+        type: bool
+  directories:
+    description:
+      - Directories made before the files are written, parents first. Each gets its owner, group and mode on POSIX
+        targets (the task's O(owner), O(group) and O(mode) are for the files).
+      - Checked in the same single look as the files, so directories that are right cost nothing more.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Path on the target.
+        type: str
+        required: true
+      owner:
+        description: Owner (POSIX targets only).
+        type: str
+      group:
+        description: Group (POSIX targets only).
+        type: str
+      mode:
+        description: Permissions, as for M(ansible.builtin.file) (POSIX targets only).
+        type: raw
+  absent:
+    description:
+      - Paths that must not exist, removed with the files' writes and put back (as regular files) when O(validate)
+        fails. For a file that would clash with the new ones, such as a distribution's default site.
+    type: list
+    elements: str
+    default: []
   force:
     description:
       - When V(false), only files that do not exist yet are written; existing ones are left as they are (placeholders

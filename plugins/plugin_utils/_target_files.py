@@ -33,11 +33,11 @@ from ansible.plugins.action import ActionBase
 
 @dataclass(frozen=True)
 class Change:
-    """A file to bring to `new`; `old` is its content now, None when it does not exist."""
+    """A file to bring to `new`; `old` is its content now. None for either: the file does not (or must not) exist."""
 
     path: str
     old: bytes | None
-    new: bytes
+    new: bytes | None
 
     @property
     def differs(self) -> bool:
@@ -54,6 +54,7 @@ class Found:
     group: str = ""
     uid: int | None = None
     gid: int | None = None
+    directory: bool = False
 
     def holds(self, attributes: dict[str, t.Any]) -> bool:
         """Whether the path already has these owner, group and mode; False when that cannot be told (a symbolic mode)."""
@@ -120,24 +121,31 @@ class TargetFiles:
                 None
                 if entry is None
                 else Found(
-                    checksum=entry.get("checksum"),
+                    checksum=str(entry["checksum"]).lower() if entry.get("checksum") else None,
                     mode=None if self.windows else _octal(entry.get("mode")),
                     owner=entry.get("pw_name", ""),
                     group=entry.get("gr_name", ""),
                     uid=entry.get("uid"),
                     gid=entry.get("gid"),
+                    directory=bool(entry.get("isdir")),
                 )
             )
         return {path: self._found[self._key(path)] for path in paths}
 
-    def changes(self, wanted: t.Mapping[str, bytes], *, keep_existing: t.Collection[str] = ()) -> list[Change]:
-        """A Change for each path, from one survey: a file whose checksum already matches is not read, nor one in
-        `keep_existing` that exists; only a file about to be replaced is read, so it can be put back."""
-        found = self.survey(wanted)
+    def changes(self, wanted: t.Mapping[str, bytes | None], *, keep_existing: t.Collection[str] = ()) -> list[Change]:
+        """A Change for each path, from one survey (none for paths surveyed already): a file whose checksum already
+        matches is not read, nor one in `keep_existing` that exists; only a file about to be replaced is read, so it
+        can be put back."""
+        unknown = [path for path in wanted if self._key(path) not in self._found]
+        if unknown:
+            self.survey(unknown)
+        found = {path: self._found[self._key(path)] for path in wanted}
         changes = []
         for path, new in wanted.items():
             entry = found[path]
-            if entry is not None and (path in keep_existing or entry.checksum == hashlib.sha1(new, usedforsecurity=False).hexdigest()):
+            if entry is None and new is None:
+                changes.append(Change(path, None, None))  # absent, as it should be
+            elif entry is not None and new is not None and (path in keep_existing or entry.checksum == hashlib.sha1(new, usedforsecurity=False).hexdigest()):
                 changes.append(Change(path, new, new))  # stays as it is; its old content is never needed
             else:
                 changes.append(Change(path, None if entry is None else self.read(path), new))
@@ -159,6 +167,25 @@ class TargetFiles:
             return None
         raise AnsibleActionFail(f"cannot read {path}: {failure_message(result)}")
 
+    def directories(self, wanted: t.Sequence[dict[str, t.Any]]) -> bool:
+        """Make each directory ({path, owner, group, mode}; parents first) that is missing, and set the attributes of
+        any whose attributes differ (POSIX only). Surveyed first when the caller has not. Returns whether any changed."""
+        unknown = [d["path"] for d in wanted if self._key(d["path"]) not in self._found]
+        if unknown:
+            self.survey(unknown)
+        changed = False
+        for directory in wanted:
+            attributes = {} if self.windows else {k: directory[k] for k in ("owner", "group", "mode") if directory.get(k) is not None}
+            found = self._found[self._key(directory["path"])]
+            if found is not None and found.directory and found.holds(attributes):
+                continue
+            module = "ansible.windows.win_file" if self.windows else "ansible.legacy.file"
+            result = self._module(module, {"path": directory["path"], "state": "directory", **attributes})
+            if result.get("failed"):
+                raise AnsibleActionFail(f"cannot make the directory {directory['path']}: {failure_message(result)}")
+            changed |= bool(result.get("changed"))
+        return changed
+
     def apply(self, changes: t.Sequence[Change], *, attributes: dict[str, t.Any] | None = None, validate: str | None = None) -> bool:
         """Write every change; if `validate` then fails, put every changed file back and fail with its output.
 
@@ -173,8 +200,8 @@ class TargetFiles:
         changed = False
         for change in changes:
             if change.differs:
-                changed |= self._write(change.path, change.new, attributes)
-            elif attributes and not self._attributes_hold(change.path, attributes):
+                changed |= self._remove(change.path) if change.new is None else self._write(change.path, change.new, attributes)
+            elif attributes and change.new is not None and not self._attributes_hold(change.path, attributes):
                 # The content is right: the file module alone sets the attributes, one module run where copy takes two.
                 changed |= self._set_attributes(change.path, attributes)
         if validate and written and not self._action._task.check_mode:
@@ -199,6 +226,12 @@ class TargetFiles:
     def _attributes_hold(self, path: str, attributes: dict[str, t.Any]) -> bool:
         found = self._found.get(self._key(path))
         return found is not None and found.holds(attributes)
+
+    def _remove(self, path: str) -> bool:
+        result = self._module("ansible.windows.win_file" if self.windows else "ansible.legacy.file", {"path": path, "state": "absent"})
+        if result.get("failed"):
+            raise AnsibleActionFail(f"cannot remove {path}: {failure_message(result)}")
+        return bool(result.get("changed"))
 
     def _set_attributes(self, path: str, attributes: dict[str, t.Any]) -> bool:
         result = self._module("ansible.legacy.file", {"path": path, "state": "file", **attributes})

@@ -11,7 +11,6 @@ import contextlib
 import ssl
 import subprocess
 import typing as t
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +28,10 @@ GENERATION = "wine0generation0test"
 
 
 def role_vars(settings: dict[str, t.Any]) -> dict[str, t.Any]:
-    """The role's defaults and Windows variables, with the test's settings on top."""
+    """The role's defaults, its variables and its Windows values over them (as tasks/main.yml loads them), with the
+    test's settings on top."""
     merged: dict[str, t.Any] = {}
-    for name in ("defaults/main.yml", "vars/Windows.yml", "vars/main.yml"):
+    for name in ("defaults/main.yml", "vars/main.yml", "vars/Windows.yml"):
         merged.update(yaml.safe_load((ROLE / name).read_text()))
     merged.update({"gateway_windows_prefix": WINDOWS_PREFIX, "__gateway_nginx_version": windows_nginx.NGINX_VERSION, **settings})
     return merged
@@ -43,7 +43,7 @@ def crlf(path: Path) -> None:
 
 def write_prefix(prefix: Path, settings: dict[str, t.Any]) -> dict[str, Path]:
     """C:/nginx as the role leaves it, for the gateway settings given (gateway_users, gateway_api_keys,
-    gateway_allow ...): main and gateway configuration, MIME types, access files, a certificate."""
+    gateway_allow ...): main and gateway configuration, access files, a certificate."""
     play_vars = role_vars(settings)
     rendered = prefix / "rendered"
     rendered.mkdir(parents=True)
@@ -57,8 +57,6 @@ def write_prefix(prefix: Path, settings: dict[str, t.Any]) -> dict[str, Path]:
     files = {name: prefix / path.removeprefix(WINDOWS_PREFIX + "/") for name, path in run.result("paths")["__gateway_files"].items()}
     for sub in ("conf/ollama-gateway/tls", "conf/ollama-gateway/empty", "logs", "temp", "html-acme"):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(windows_nginx.CACHE / "dist" / f"nginx-{windows_nginx.NGINX_VERSION}.zip") as dist:
-        (prefix / "conf" / "mime.types").write_bytes(dist.read(f"nginx-{windows_nginx.NGINX_VERSION}/conf/mime.types"))
     (rendered / "nginx.conf").rename(prefix / "conf" / "nginx.conf")
     (rendered / "ollama-gateway.conf").rename(prefix / "conf" / "ollama-gateway.conf")
     # apr1: nginx for Windows has no crypt(3), so the htpasswd plugin picks it for Windows targets.

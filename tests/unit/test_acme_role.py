@@ -16,7 +16,6 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
-from ansible_collections.ollama_remote.proxy.plugins.filter.certificate_subject import certificate_subject
 from ansible_collections.ollama_remote.proxy.plugins.module_utils._acme import AcmeError
 from ansible_collections.ollama_remote.proxy.plugins.module_utils._wacs import wacs_plan
 
@@ -128,12 +127,10 @@ def test_the_linux_deploy_hook_checks_before_it_reloads(service_mgr: str, reload
     assert hook.rstrip().endswith(reload)
 
 
-def test_the_stand_in_names_ip_addresses_only_in_the_subject_alternative_name() -> None:
-    """The stand-in's subject comes from the certificate_subject filter (tested with it); here, that it is wired."""
-    block = task("bootstrap.yml", "Stand-in certificate until the first one is issued")
-    csr = block["block"][1]["community.crypto.openssl_csr_pipe"]
-    assert block["vars"]["__acme_subject"] == "{{ acme_identifiers | ollama_remote.proxy.certificate_subject }}"
-    assert csr["subject_alt_name"] == "{{ __acme_subject.subject_alt_name }}"
-    assert csr["common_name"] == "{{ __acme_subject.common_name or omit }}"
-    subject = certificate_subject(["203.0.113.10", "[2001:db8::1]", "gateway.example.net"])
-    assert subject == {"common_name": "gateway.example.net", "subject_alt_name": ["IP:203.0.113.10", "IP:2001:db8::1", "DNS:gateway.example.net"]}
+def test_the_stand_in_is_made_only_where_no_certificate_is() -> None:
+    """What the stand-in holds (IP addresses only as alternative names) is tested with the self_signed_certificate plugin;
+    here, that it is wired: for the identifiers, short, and never over a certificate that exists."""
+    stand_in = task("bootstrap.yml", "Stand-in certificate until the first one is issued")["ollama_remote.proxy.self_signed_certificate"]
+    assert stand_in["names"] == "{{ acme_identifiers }}"
+    assert stand_in["keep_existing"] is True and stand_in["renew_days"] == 0
+    assert stand_in["valid_days"] == "{{ __acme_standin_days }}"

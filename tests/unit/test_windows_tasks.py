@@ -18,33 +18,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .role_tasks import TASK_KEYWORDS, tasks_in
+
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_DOC = Path(sys.executable).with_name("ansible-doc")  # the virtualenv pytest runs in
 WINDOWS_COLLECTIONS = ("ansible.windows.", "community.windows.", "chocolatey.chocolatey.")
-TASK_KEYWORDS = {
-    "name", "when", "loop", "loop_control", "register", "notify", "listen", "vars", "tags", "changed_when", "failed_when", "no_log",
-    "become", "become_user", "become_method", "delegate_to", "run_once", "check_mode", "diff", "ignore_errors", "until", "retries", "delay", "environment",
-    "args", "block", "rescue", "always", "throttle", "timeout", "any_errors_fatal",
-}  # fmt: skip
 
 
 def yaml_files() -> list[Path]:
     files = [*REPO.glob("roles/*/tasks/*.yml"), *REPO.glob("roles/*/handlers/*.yml"), *REPO.glob("playbooks/*.yml")]
     files += [path for path in REPO.glob("extensions/molecule/**/*.yml") if path.name != "molecule.yml" and "group_vars" not in path.parts]
     return sorted(files)
-
-
-def tasks_in(node: t.Any) -> t.Iterator[dict[str, t.Any]]:
-    """Every task mapping, including those inside blocks and plays."""
-    if isinstance(node, list):
-        for item in node:
-            yield from tasks_in(item)
-    elif isinstance(node, dict):
-        for key in ("tasks", "pre_tasks", "post_tasks", "handlers", "block", "rescue", "always"):
-            if key in node:
-                yield from tasks_in(node[key])
-        if not any(key in node for key in ("hosts", "block")):
-            yield node
 
 
 def windows_tasks() -> list[tuple[str, str, dict[str, t.Any]]]:
@@ -157,21 +141,37 @@ def test_no_task_creates_what_the_acme_client_deletes() -> None:
     for where, module, task in WINDOWS_TASKS:
         if module == "ansible.windows.win_file":
             assert ".well-known" not in json.dumps(task), where
+    windows_vars = yaml.safe_load((REPO / "roles/gateway/vars/Windows.yml").read_text())
+    assert ".well-known" not in json.dumps(windows_vars["__gateway_directories"])
 
 
 def test_the_whole_prefix_is_closed_to_everyone_but_system_and_administrators() -> None:
-    acl = task_named("roles/gateway/tasks/windows.yml", "Only SYSTEM and Administrators may use the gateway's folder")
-    assert acl["ansible.windows.win_acl"]["path"] == "{{ gateway_windows_prefix }}"
-    assert acl["loop"] == ["S-1-5-18", "S-1-5-32-544"]
-    inheritance = task_named("roles/gateway/tasks/windows.yml", "Drop the permissions inherited from above")["ansible.windows.win_acl_inheritance"]
-    assert inheritance == {"path": "{{ gateway_windows_prefix }}", "state": "absent", "reorganize": False}
+    lock = task_named("roles/gateway/tasks/windows.yml", "Only SYSTEM and Administrators may use the gateway's folder")
+    assert lock["ansible.builtin.include_role"] == {"name": "ollama_remote.proxy.acme", "tasks_from": "windows_private_folder"}
+    assert lock["vars"]["acme_private_folder"] == "{{ gateway_windows_prefix }}"
+    assert "acme_private_folder_readers" not in lock["vars"], "nobody else reads the prefix"
+    acl = task_named("roles/acme/tasks/windows_private_folder.yml", "SYSTEM and Administrators have full control, the listed accounts may read")
+    assert acl["ansible.windows.win_acl"]["path"] == "{{ acme_private_folder }}"
+    assert acl["vars"]["__acme_full_control"] == ["S-1-5-18", "S-1-5-32-544"]
+    assert acl["loop"] == "{{ __acme_full_control + acme_private_folder_readers }}"
+    assert acl["ansible.windows.win_acl"]["rights"] == "{{ 'FullControl' if item in __acme_full_control else 'Read' }}"
+    inheritance = task_named("roles/acme/tasks/windows_private_folder.yml", "Nobody else (drop the permissions inherited from above)")
+    assert inheritance["ansible.windows.win_acl_inheritance"] == {"path": "{{ acme_private_folder }}", "state": "absent", "reorganize": False}
+
+
+def test_the_pem_folder_is_locked_the_same_way() -> None:
+    lock = task_named("roles/acme/tasks/windows.yml", "Only SYSTEM, Administrators and the listed readers may use the PEM folder (the client runs as SYSTEM)")
+    assert lock["ansible.builtin.include_tasks"] == "windows_private_folder.yml"
+    assert lock["vars"]["acme_private_folder"] == "{{ acme_windows_pem_dir }}"
+    assert lock["vars"]["acme_private_folder_readers"] == "{{ acme_windows_key_readers }}"
 
 
 def test_accounts_are_named_by_sid() -> None:
     """Names such as Administrators differ on localised Windows; SIDs do not."""
     for where, module, task in WINDOWS_TASKS:
-        if module == "ansible.windows.win_acl" and not is_template(task.get("loop")):
-            assert all(str(user).startswith("S-1-") for user in task.get("loop", [task[module]["user"]])), where
+        if module == "ansible.windows.win_acl":
+            users = task.get("vars", {}).get("__acme_full_control") or task.get("loop", [task[module]["user"]])
+            assert all(str(user).startswith("S-1-") for user in users), where
 
 
 def test_downloads_are_verified_and_not_repeated() -> None:

@@ -9,7 +9,7 @@ Credentials never come from the command line: with --credentials-on-stdin, a JSO
 "client" and "admin" are complete Authorization header values (either may be empty); "refused" lists {name, password}
 or {name, key} entries the gateway must answer with 401. Every request is read-only: GET /api/tags, a POST /api/pull
 the gateway must refuse, a HEAD for a blob nobody has, GET /api/status (whether Ollama's cloud is off), and one short
-streamed generation.
+streamed generation. It also reports when the certificate the gateway serves was issued and when it ends.
 
 A reply counts as unbuffered when its end arrives after its first token, in a later read from the socket: a
 buffering proxy holds a short reply until it is complete and hands it over in one piece. The request carries
@@ -31,6 +31,8 @@ import sys
 import typing as t
 from urllib.parse import urlsplit
 
+from cryptography import x509  # on every controller: ansible-core requires it
+
 ADMIN_ROUTE = "/api/blobs/sha256:" + "0" * 64
 
 
@@ -47,6 +49,13 @@ class Gateway:
 
     def connect(self) -> http.client.HTTPSConnection:
         return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout, context=self.context)
+
+    def certificate(self) -> dict[str, str]:
+        """The validity of the certificate the gateway serves, as community.crypto.get_certificate reports it."""
+        with socket.create_connection((self.host, self.port), timeout=self.timeout) as raw, self.context.wrap_socket(raw, server_hostname=self.host) as tls:
+            der = tls.getpeercert(binary_form=True)
+        served = x509.load_der_x509_certificate(der or b"")
+        return {"not_before": f"{served.not_valid_before_utc:%Y%m%d%H%M%SZ}", "not_after": f"{served.not_valid_after_utc:%Y%m%d%H%M%SZ}"}
 
     def status(self, method: str, path: str, authorization: str = "", body: dict[str, t.Any] | None = None) -> tuple[int, bytes]:
         conn = self.connect()
@@ -128,6 +137,7 @@ def probe(gateway: Gateway, client: str, admin: str, model: str, refused: list[d
     if admin:
         result["admin_model_management"] = gateway.status("HEAD", ADMIN_ROUTE, admin)[0]
     result["cloud"] = cloud(gateway, anyone)
+    result["certificate"] = gateway.certificate()
     models = [entry.get("name", "") for entry in json.loads(body).get("models", [])] if status == 200 else []
     model = model or (models[0] if models else "")
     result["stream"] = gateway.stream(anyone, model) if model else {"skipped": "Ollama lists no models and verify_stream_model is empty"}

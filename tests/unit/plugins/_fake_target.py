@@ -54,6 +54,7 @@ class FakeTarget:
     windows: bool
     files: dict[str, bytes] = field(default_factory=dict)
     attributes: dict[str, dict[str, t.Any]] = field(default_factory=dict)
+    directories: set[str] = field(default_factory=set)
     unreadable: set[str] = field(default_factory=set)
     stat_fails: bool = False
     command_result: dict[str, t.Any] = field(default_factory=lambda: {"rc": 0, "stdout": "", "stderr": ""})
@@ -103,13 +104,14 @@ class FakeTarget:
         patterns = [re.compile(pattern, re.IGNORECASE if self.windows else 0) for pattern in args["patterns"]]
         folders = {self._folder(path) for path in args["paths"]}
         files = []
-        for path, content in self.files.items():
+        for path, content in [*self.files.items(), *((directory, None) for directory in self.directories)]:
             if path in self.unreadable or self._folder(paths_module.dirname(path)) not in folders:
                 continue
             if not any(pattern.fullmatch(paths_module.basename(path)) for pattern in patterns):
                 continue
-            entry: dict[str, t.Any] = {"path": path.replace("/", "\\") if self.windows else path}
-            entry["checksum"] = hashlib.sha1(content, usedforsecurity=False).hexdigest()
+            entry: dict[str, t.Any] = {"path": path.replace("/", "\\") if self.windows else path, "isdir": content is None}
+            if content is not None:
+                entry["checksum"] = hashlib.sha1(content, usedforsecurity=False).hexdigest()
             if not self.windows:
                 attributes = self.attributes.get(path, {})
                 mode = attributes.get("mode", "0666")  # a file nobody set attributes on
@@ -140,6 +142,12 @@ class FakeTarget:
         return {"rc": 0, "stdout": "        1 file(s) moved.", "stderr": "", "changed": True}
 
     def _module_file(self, args: dict[str, t.Any]) -> dict[str, t.Any]:
+        if args["state"] == "directory":
+            wanted = {k: v for k, v in args.items() if k in ("owner", "group", "mode")}
+            changed = args["path"] not in self.directories or any(self.attributes.get(args["path"], {}).get(k) != v for k, v in wanted.items())
+            self.directories.add(args["path"])
+            self.attributes.setdefault(args["path"], {}).update(wanted)
+            return {"changed": changed, "path": args["path"]}
         if args["state"] == "file":  # attributes of an existing file
             assert args["path"] in self.files
             wanted = {k: v for k, v in args.items() if k in ("owner", "group", "mode")}

@@ -90,3 +90,16 @@ def test_the_key_stays_across_renewals_while_it_is_p256() -> None:
 def test_bad_requests_are_refused(names: tuple[str, ...], valid_days: int, renew_days: int) -> None:
     with pytest.raises(SelfSignedError):
         Wanted(names, valid_days=valid_days, renew_days=renew_days)
+
+
+@pytest.mark.parametrize(
+    ("names", "fallback", "common_name", "alternative"),
+    [
+        (("gateway.example.net",), "Ollama gateway", "gateway.example.net", ["DNS:gateway.example.net"]),
+        (("203.0.113.10",), "Ollama gateway", "Ollama gateway", ["IP:203.0.113.10"]),
+        (("[2001:DB8::10]",), "", "", ["IP:2001:db8::10"]),
+        (("203.0.113.10", "gw1", "gateway.example.net"), "", "gw1", ["IP:203.0.113.10", "DNS:gw1", "DNS:gateway.example.net"]),
+    ],
+)
+def test_addresses_never_become_the_common_name(names: tuple[str, ...], fallback: str, common_name: str, alternative: list[str]) -> None:
+    assert Wanted(names, fallback).subject == {"common_name": common_name, "subject_alt_name": alternative}
