@@ -89,9 +89,7 @@ def main() -> None:
             name: (timed_run(path), timed_run(path))
             for name, path in (("ollama_remote.proxy.htpasswd, one task", bulk), ("community.general.htpasswd, loop", loop))
         }
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {count} users, apr1"
-    )
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {count} users, apr1")
     print("| run | one task (s) | loop (s) | loop / one task |")
     print("|---|---|---|---|")
     (ours_first, ours_again), (theirs_first, theirs_again) = times.values()

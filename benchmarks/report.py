@@ -9,8 +9,8 @@ Each figure is a ratio against a baseline measured in the same run, on the machi
   also the time one client waits per request, one request at a time;
 - auth cost: a small file behind auth_basic per hash scheme, and behind an API key among 1 or 1000, versus no auth;
 - allowlist of 10 000 networks, the client matched by the last rule: `directives` and `geo` versus no allowlist;
-- htpasswd: one ollama_remote.proxy.htpasswd task versus community.general.htpasswd in a loop, first run and re-run;
-- converge: the gateway role's first converge and its idempotent re-run versus a play that only gathers facts.
+- htpasswd: one ollama_remote.proxy.htpasswd task versus community.general.htpasswd in a loop, first run and re-run.
+Converge times are benchmarks/rollout.py's.
 Ollama is the test double (tests/support/ollama_double.py); nginx is Debian's, on loopback ports; the gateway is
 converged on this machine's nginx, under the same lock the integration tests take.
 
@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,24 +199,11 @@ def nginx_overhead_figures(tmp: Path, play_vars: dict[str, object]) -> list[Figu
     ]
 
 
-def timed(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
-def converge_figures(play_vars: dict[str, object]) -> list[Figure]:
-    """First converge from a machine without the gateway's files, then the idempotent re-run; baseline: facts only."""
+def converge(play_vars: dict[str, object]) -> None:
+    """The gateway on this machine's nginx, from a machine without its files (benchmarks/rollout.py times converges)."""
     Path("/etc/nginx/conf.d/ollama-gateway.conf").unlink(missing_ok=True)
     shutil.rmtree("/etc/nginx/ollama-gateway", ignore_errors=True)
-    facts = timed(lambda: must(run_playbook([{"ansible.builtin.setup": {}}])))
-    first = timed(lambda: must(run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=play_vars)))
-    again = timed(lambda: must(run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=play_vars)))
-    group = "converge"
-    return [
-        Figure(group, "gateway role, first converge", "a play that only gathers facts", facts, first, "s", False),
-        Figure(group, "gateway role, idempotent re-run", "a play that only gathers facts", facts, again, "s", False),
-    ]
+    must(run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars=play_vars))
 
 
 def must(run: PlaybookRun) -> None:
@@ -331,13 +317,12 @@ def main() -> None:
             "gateway_rate_limit": "100000r/s",
             "gateway_rate_burst": 100000,
         }
-        converge = converge_figures(play_vars)
+        converge(play_vars)
         figures += gateway_figures(https_port, double)
         figures += auth(tmp)
         figures += allowlist(tmp)
         figures += htpasswd_figures(args.users, tmp)
         figures += nginx_overhead_figures(tmp, play_vars)
-        figures += converge
     section = table(figures, machine())
     print(section)
     if not args.no_readme:

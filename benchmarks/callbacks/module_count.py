@@ -45,4 +45,4 @@ class CallbackModule(CallbackBase):
     def __init__(self) -> None:
         super().__init__()
         if os.environ.get("MODULE_COUNT_FILE"):
-            ActionBase._execute_module = _counting_execute_module  # type: ignore[method-assign]
+            ActionBase._execute_module = _counting_execute_module

@@ -41,3 +41,15 @@ def foreign_listeners(listeners: t.Iterable[t.Mapping[str, t.Any]], ports: t.Ite
             holder = "HTTP.sys (IIS or another http.sys service)" if str(listener.get("pid")) == "4" else name
             found.append(f"port {port} on {listener.get('address', '?')} is held by {holder} (pid {listener.get('pid', '?')})")
     return sorted(set(found))
+
+
+def windows_path_key(path: str) -> str:
+    """A Windows path as it compares: forward slashes, no trailing slash, lower case (NTFS ignores case)."""
+    return path.replace("\\", "/").rstrip("/").lower()
+
+
+def found_files(found: t.Iterable[t.Mapping[str, t.Any]], wanted: t.Mapping[str, str]) -> dict[str, str | None]:
+    """For each name in `wanted` (name: path), the checksum win_find gave its path ('' when it gave none), or None
+    when win_find did not find it. win_find answers with backslashes and the file system's letter case."""
+    checksums = {windows_path_key(str(entry["path"])): str(entry.get("checksum") or "") for entry in found}
+    return {name: checksums.get(windows_path_key(path)) for name, path in wanted.items()}

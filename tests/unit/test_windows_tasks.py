@@ -244,3 +244,45 @@ def test_ollama_as_a_service_restarts_on_a_new_command_line_and_outlives_a_logof
         assert f'--env "{variable}=' in path
     handler = task_named("roles/ollama/handlers/main.yml", service["notify"])
     assert handler["ansible.windows.win_service"]["state"] == "restarted"
+
+
+def _evaluate(expression: str, **variables: t.Any) -> t.Any:
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    return Templar(loader=DataLoader(), variables=variables).template(trust_as_template(expression))
+
+
+def test_a_converged_host_downloads_and_unpacks_nothing() -> None:
+    """What win_find found (by the found_files filter, tested with it) decides which programs are fetched."""
+    windows_vars = yaml.safe_load((REPO / "roles/gateway/vars/Windows.yml").read_text())
+    programs = [{"name": "nginx", "src": ""}, {"name": "shawl", "src": "/zips/shawl.zip"}]
+    missing = windows_vars["__gateway_missing_programs"]
+    assert _evaluate(missing, __gateway_programs=programs, __gateway_unpacked={"nginx": "", "shawl": ""}) == []
+    assert _evaluate(missing, __gateway_programs=programs, __gateway_unpacked={"nginx": None, "shawl": ""}) == [programs[0]]
+    for name in ("Download nginx and Shawl", "Copy nginx and Shawl from the controller (hosts without internet access)"):
+        assert task_named("roles/gateway/tasks/windows.yml", name)["loop"].startswith("{{ __gateway_missing_programs |")
+    assert task_named("roles/gateway/tasks/windows.yml", "Unpack nginx and Shawl (a new version goes next to the old one; the prefix stays)")["loop"] == (
+        "{{ __gateway_missing_programs }}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "remembered", "installed"),
+    [
+        pytest.param({"marker": "same", "fullchain": "a", "nginx_certificate": "a", "key": "k", "nginx_key": "k"}, False, False, id="converged"),
+        pytest.param({"marker": "old", "fullchain": "a", "nginx_certificate": "a", "key": "k", "nginx_key": "k"}, True, False, id="new-request"),
+        pytest.param({"marker": "same", "fullchain": "b", "nginx_certificate": "a", "key": "k", "nginx_key": "k"}, False, True, id="replaced-cert"),
+        pytest.param({"marker": "same", "fullchain": "a", "nginx_certificate": "a", "key": "k", "nginx_key": None}, False, True, id="key-gone"),
+        pytest.param({"marker": None, "fullchain": None, "nginx_certificate": "a", "key": None, "nginx_key": "k"}, True, False, id="never-issued"),
+    ],
+)
+def test_the_acme_client_state_decides_what_is_written(state: dict[str, t.Any], remembered: bool, installed: bool) -> None:
+    """The marker is rewritten only for a new request, and the install script runs only when nginx's files differ
+    from the issued ones (checksums from one win_find)."""
+    plan = {"fingerprint": "request"}
+    state = {key: (_evaluate("{{ 'request' | hash('sha256') }}") if value == "same" else value) for key, value in state.items()}
+    remember = task_named("roles/acme/tasks/windows.yml", "Remember the request")["when"]
+    install = task_named("roles/acme/tasks/windows.yml", "Install the issued certificate for nginx with the install script")["when"]
+    assert _evaluate("{{ " + remember + " }}", __acme_state=state, __acme_plan=plan) is remembered
+    assert all(_evaluate("{{ " + condition + " }}", __acme_state=state) for condition in install) is installed
