@@ -30,6 +30,8 @@ class ActionModule(FileActionBase):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def manage(self, args: dict[str, t.Any], target: TargetFiles) -> dict[str, t.Any]:
+        if not core.HAS_CRYPTOGRAPHY:
+            raise AnsibleActionFail("cryptography is required on the controller: pip install cryptography")
         try:
             wanted = core.Wanted(tuple(args["names"]), args["fallback_common_name"], args["valid_days"], args["renew_days"])
         except core.SelfSignedError as exc:

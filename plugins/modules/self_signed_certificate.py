@@ -94,7 +94,7 @@ renewed:
   type: bool
 reason:
   description: Why a new certificate was made.
-  returned: when O(renewed)
+  returned: when RV(renewed) is true
   type: str
   sample: the certificate ends on 2027-01-05, within 30 days
 """

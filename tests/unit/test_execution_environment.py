@@ -20,7 +20,7 @@ def test_every_python_package_of_the_ee_is_pinned_as_in_requirements_txt() -> No
     wanted = [ee["ansible_core"]["package_pip"], *ee["python"]]
     pinned = pins()
     for requirement in wanted:
-        name, _, version = requirement.partition("==")
+        name, version = requirement.split("==")
         assert pinned.get(name) == version, f"{requirement}: requirements.txt pins {name}=={pinned.get(name)}"
 
 

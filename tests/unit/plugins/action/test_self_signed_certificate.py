@@ -34,7 +34,7 @@ def test_made_once_then_kept_with_one_look(monkeypatch: pytest.MonkeyPatch, wind
     cert, key = (WIN_CERT, WIN_KEY) if windows else (CERT, KEY)
     assert x509.load_pem_x509_certificate(target.files[cert]).not_valid_after_utc
     assert b"PRIVATE KEY" in target.files[key] and b"PRIVATE KEY" not in str(first).encode()
-    assert [command for command, _ in target.validated] == ["nginx -t"]
+    assert [validation[0] for validation in target.validated] == ["nginx -t"]
     calls, files = len(target.calls), dict(target.files)
     second = run(monkeypatch, target, validate="nginx -t")
     assert second == {"changed": False, "certificate_path": cert, "renewed": False}

@@ -75,7 +75,7 @@ def test_other_names_make_a_new_certificate() -> None:
 
 
 def test_the_key_stays_across_renewals_while_it_is_p256() -> None:
-    key, _ = issue(None, GATEWAY, NOW)
+    key = issue(None, GATEWAY, NOW)[0]
     assert issue(key, GATEWAY, NOW)[0] == key
     rsa_key = rsa.generate_private_key(65537, 2048).private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     assert issue(rsa_key, GATEWAY, NOW)[0] != rsa_key, "another kind of key is replaced"
