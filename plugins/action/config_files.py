@@ -8,7 +8,7 @@ import typing as t
 
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._file_action import FileActionBase
+from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._file_action import FileActionBase, Planned, attributes_of
 from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import TargetFiles
 
 ARGUMENT_SPEC: dict[str, t.Any] = {
@@ -31,30 +31,46 @@ ARGUMENT_SPEC: dict[str, t.Any] = {
 }
 
 
+def paths_of(args: dict[str, t.Any]) -> list[str]:
+    """Every path the task looks at: its directories, its files and the files that must go."""
+    return [d["path"] for d in args["directories"]] + [item["path"] for item in args["files"]] + args["absent"]
+
+
+def check(args: dict[str, t.Any]) -> None:
+    """What the argument spec cannot say: no path twice."""
+    paths = [item["path"] for item in args["files"]] + args["absent"]
+    if len(set(paths)) != len(paths):
+        raise AnsibleActionFail("each path may appear only once in files and absent")
+
+
+def plan(args: dict[str, t.Any], target: TargetFiles, *, diff: bool) -> Planned:
+    """The files (CRLF on Windows, a final newline always) and the removals, against what the target holds."""
+    wanted: dict[str, bytes | None] = {}
+    for item in args["files"]:
+        text = item["content"] if item["content"].endswith("\n") or not item["content"] else item["content"] + "\n"
+        if target.windows:
+            text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        wanted[item["path"]] = text.encode("utf-8")
+    wanted.update(dict.fromkeys(args["absent"]))
+    kept = [item["path"] for item in args["files"] if not (args["force"] if item["force"] is None else item["force"])]
+    changes = target.changes(wanted, keep_existing=kept)
+    result: dict[str, t.Any] = {"changed_paths": [c.path for c in changes if c.differs]}
+    if diff and not args["secret"]:
+        result["diff"] = [
+            {"before_header": c.path, "after_header": c.path, "before": (c.old or b"").decode("utf-8", "replace"), "after": (c.new or b"").decode("utf-8")}
+            for c in changes
+            if c.differs
+        ]
+    return Planned(changes, attributes_of(args), result)
+
+
 class ActionModule(FileActionBase):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def manage(self, args: dict[str, t.Any], target: TargetFiles) -> dict[str, t.Any]:
-        paths = [item["path"] for item in args["files"]] + args["absent"]
-        if len(set(paths)) != len(paths):
-            raise AnsibleActionFail("each path may appear only once in files and absent")
-        wanted: dict[str, bytes | None] = {}
-        for item in args["files"]:
-            text = item["content"] if item["content"].endswith("\n") or not item["content"] else item["content"] + "\n"
-            if target.windows:
-                text = text.replace("\r\n", "\n").replace("\n", "\r\n")
-            wanted[item["path"]] = text.encode("utf-8")
-        wanted.update(dict.fromkeys(args["absent"]))
-        kept = [item["path"] for item in args["files"] if not (args["force"] if item["force"] is None else item["force"])]
-        target.survey([d["path"] for d in args["directories"]] + paths)  # one look for everything below
+        check(args)
+        target.survey(paths_of(args))  # one look for everything below
+        planned = plan(args, target, diff=self._task.diff)
         changed = target.directories(args["directories"])
-        changes = target.changes(wanted, keep_existing=kept)
-        changed |= target.apply(changes, attributes=self.attributes(args), validate=args["validate"])
-        result: dict[str, t.Any] = {"changed": changed, "changed_paths": [c.path for c in changes if c.differs]}
-        if self._task.diff and not args["secret"]:
-            result["diff"] = [
-                {"before_header": c.path, "after_header": c.path, "before": (c.old or b"").decode("utf-8", "replace"), "after": (c.new or b"").decode("utf-8")}
-                for c in changes
-                if c.differs
-            ]
-        return result
+        changed |= target.apply(planned.changes, attributes=planned.attributes, validate=args["validate"])
+        return {"changed": changed, **planned.result}

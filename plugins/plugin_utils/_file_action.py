@@ -7,13 +7,28 @@
 from __future__ import annotations
 
 import typing as t
+from dataclasses import dataclass
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import TargetFiles
+from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import Change, TargetFiles
 
 # POSIX file attributes, documented by the `_target_file` doc fragment; ignored with a warning on Windows.
 FILE_ATTRIBUTES: dict[str, t.Any] = {"owner": {"type": "str"}, "group": {"type": "str"}, "mode": {"type": "raw"}}
+
+
+def attributes_of(args: dict[str, t.Any]) -> dict[str, t.Any]:
+    return {name: args[name] for name in FILE_ATTRIBUTES}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What a file plugin will do: its changes, their owner, group and mode, and its result but for `changed`. The
+    gateway_files plugin applies the plans of several plugins together."""
+
+    changes: list[Change]
+    attributes: dict[str, t.Any]
+    result: dict[str, t.Any]
 
 
 class FileActionBase(ActionBase):
@@ -37,8 +52,14 @@ class FileActionBase(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
     def manage(self, args: dict[str, t.Any], target: TargetFiles) -> dict[str, t.Any]:
+        """Apply the plugin's plan; plugins that do more than write one plan override this."""
+        planned = self.plan(args, target)
+        changed = target.apply(planned.changes, attributes=planned.attributes, validate=args.get("validate"))
+        return {"changed": changed, **planned.result}
+
+    def plan(self, args: dict[str, t.Any], target: TargetFiles) -> Planned:
         raise NotImplementedError
 
     @staticmethod
     def attributes(args: dict[str, t.Any]) -> dict[str, t.Any]:
-        return {name: args[name] for name in FILE_ATTRIBUTES}
+        return attributes_of(args)

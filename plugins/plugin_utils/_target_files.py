@@ -192,30 +192,40 @@ class TargetFiles:
         Returns whether anything changed (or would, in check mode). On POSIX, owner, group and mode are enforced too,
         so a file whose content is right but whose mode is not still counts as a change.
         """
-        attributes = {k: v for k, v in (attributes or {}).items() if v is not None}
-        if self.windows and attributes:
-            self._action._display.warning(f"{', '.join(sorted(attributes))} ignored on a Windows target; protect the file with ACLs")
-            attributes = {}
-        written = [c for c in changes if c.differs]
+        return self.apply_groups([(changes, attributes or {})], validate=validate)
+
+    def apply_groups(self, groups: t.Sequence[tuple[t.Sequence[Change], dict[str, t.Any]]], *, validate: str | None = None) -> bool:
+        """apply() for groups of changes, each with its own owner, group and mode, validated once after all."""
+        written: list[tuple[Change, dict[str, t.Any]]] = []
         changed = False
-        for change in changes:
-            if change.differs:
-                changed |= self._remove(change.path) if change.new is None else self._write(change.path, change.new, attributes)
-            elif attributes and change.new is not None and not self._attributes_hold(change.path, attributes):
-                # The content is right: the file module alone sets the attributes, one module run where copy takes two.
-                changed |= self._set_attributes(change.path, attributes)
+        for changes, wanted in groups:
+            attributes = self._posix_attributes(wanted)
+            for change in changes:
+                if change.differs:
+                    changed |= self._remove(change.path) if change.new is None else self._write(change.path, change.new, attributes)
+                    written.append((change, attributes))
+                elif attributes and change.new is not None and not self._attributes_hold(change.path, attributes):
+                    # The content is right: the file module alone sets the attributes, one module run where copy takes two.
+                    changed |= self._set_attributes(change.path, attributes)
         if validate and written and not self._action._task.check_mode:
-            self._validate(validate, written, attributes)
+            self._validate(validate, written)
         return changed
 
-    def _validate(self, command: str, written: t.Sequence[Change], attributes: dict[str, t.Any]) -> None:
-        path = written[0].path
+    def _posix_attributes(self, attributes: dict[str, t.Any]) -> dict[str, t.Any]:
+        attributes = {k: v for k, v in attributes.items() if v is not None}
+        if self.windows and attributes:
+            self._action._display.warning(f"{', '.join(sorted(attributes))} ignored on a Windows target; protect the file with ACLs")
+            return {}
+        return attributes
+
+    def _validate(self, command: str, written: t.Sequence[tuple[Change, dict[str, t.Any]]]) -> None:
+        path = written[0][0].path
         if "%s" in command:
             command = command.replace("%s", f'"{path}"' if self.windows else shlex.quote(path))
         result = self._module("ansible.windows.win_command" if self.windows else "ansible.legacy.command", {"cmd": command})
         if not result.get("failed") and result.get("rc", 0) == 0:
             return
-        for change in written:
+        for change, attributes in written:
             if change.old is None:
                 self._module("ansible.windows.win_file" if self.windows else "ansible.legacy.file", {"path": change.path, "state": "absent"})
             else:

@@ -12,7 +12,7 @@ import yaml
 from .conftest import REPO, Inventory
 
 CONF_FILE = "/etc/nginx/conf.d/ollama-gateway.conf"
-CONFIG_TASK = "ollama_remote.proxy.gateway : Write the nginx configuration, checked by nginx -t before it stays"
+CONFIG_TASK = "ollama_remote.proxy.gateway : The nginx configuration, users, API keys and allowlist, checked together by nginx -t before they stay"
 
 
 @dataclass

@@ -411,8 +411,8 @@ def test_an_expired_key_stops_working_at_the_next_converge(gateway: Gateway) -> 
     try:
         run = run_playbook([], roles=["ollama_remote.proxy.gateway"], play_vars={**gateway.play_vars, "gateway_api_keys": keys})
         assert run.rc == 0, run.output[-4000:]
-        written = next(task["result"] for task in run.tasks if task["name"].endswith("API keys (read by nginx's master only)"))
-        assert written["expired"] == ["ops-key"] and written["removed"] == ["ops-key"]
+        written = next(task["result"] for task in run.tasks if task["name"].endswith("checked together by nginx -t before they stay"))
+        assert written["api_keys"]["expired"] == ["ops-key"] and written["api_keys"]["removed"] == ["ops-key"]
         assert written["warnings"] == [
             f"key 'ops-key' expired on {yesterday} and is no longer accepted; give it a new key and date",
             f"key 'langflow' expires on {soon}, in 5 days",
