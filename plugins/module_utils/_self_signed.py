@@ -45,8 +45,9 @@ class Wanted:
     def __post_init__(self) -> None:
         if not self.names:
             raise SelfSignedError("names must list at least one DNS name or IP address")
-        if self.valid_days < 1 or not 0 <= self.renew_days < self.valid_days:
-            raise SelfSignedError(f"valid_days ({self.valid_days}) must be at least 1 and above renew_days ({self.renew_days}), which is 0 or more")
+        # renew_days at or above valid_days is allowed: a new certificate every run.
+        if self.valid_days < 1 or self.renew_days < 0:
+            raise SelfSignedError(f"valid_days ({self.valid_days}) must be at least 1 and renew_days ({self.renew_days}) 0 or more")
 
     @property
     def subject(self) -> dict[str, t.Any]:

@@ -42,7 +42,9 @@ options:
     type: int
     default: 365
   renew_days:
-    description: A certificate with fewer days than this left is made again. Below O(valid_days).
+    description:
+      - A certificate with fewer days than this left is made again. At or above O(valid_days), every run makes a new
+        one.
     type: int
     default: 30
   keep_existing:
