@@ -244,10 +244,14 @@ SYSTEM_NGINX_LOCK = Path("/run/lock/ollama-remote-proxy-system-nginx.lock")
 
 @pytest.fixture(scope="module")
 def system_nginx() -> t.Iterator[None]:
-    """Hold the machine's nginx (and /etc/nginx) for one test module; other test processes wait their turn."""
+    """Hold the machine's nginx (and /etc/nginx) for one test module; other test processes wait their turn. Each
+    module starts from a machine without the gateway, as a fresh host would: an earlier module's configuration may
+    name what this one does not have (the IP-certificate test's address lives in its own network namespace)."""
     SYSTEM_NGINX_LOCK.parent.mkdir(parents=True, exist_ok=True)
     with SYSTEM_NGINX_LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        Path("/etc/nginx/conf.d/ollama-gateway.conf").unlink(missing_ok=True)
+        shutil.rmtree("/etc/nginx/ollama-gateway", ignore_errors=True)
         yield
 
 

@@ -29,6 +29,7 @@ import socket
 import ssl
 import sys
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from cryptography import x509  # on every controller: ansible-core requires it
@@ -127,20 +128,32 @@ def cloud(gateway: Gateway, authorization: str) -> dict[str, t.Any]:
 
 
 def probe(gateway: Gateway, client: str, admin: str, model: str, refused: list[dict[str, str]]) -> dict[str, t.Any]:
+    """Every check at once, on connections of their own: the gate takes as long as its slowest check (the stream),
+    not their sum. Only the stream waits, for the model list when no model is named."""
     anyone = client or admin
-    result: dict[str, t.Any] = {"anonymous": gateway.status("GET", "/api/tags")[0]}
-    result["refused"] = [gateway.status("GET", "/api/tags", authorization(credential))[0] for credential in refused]
-    status, body = gateway.status("GET", "/api/tags", anyone)
-    result["authenticated"] = status
-    if client:
-        result["client_model_management"] = gateway.status("POST", "/api/pull", client, {"model": ""})[0]
-    if admin:
-        result["admin_model_management"] = gateway.status("HEAD", ADMIN_ROUTE, admin)[0]
-    result["cloud"] = cloud(gateway, anyone)
-    result["certificate"] = gateway.certificate()
-    models = [entry.get("name", "") for entry in json.loads(body).get("models", [])] if status == 200 else []
-    model = model or (models[0] if models else "")
-    result["stream"] = gateway.stream(anyone, model) if model else {"skipped": "Ollama lists no models and verify_stream_model is empty"}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        anonymous = pool.submit(gateway.status, "GET", "/api/tags")
+        refusals = [pool.submit(gateway.status, "GET", "/api/tags", authorization(credential)) for credential in refused]
+        tags = pool.submit(gateway.status, "GET", "/api/tags", anyone)
+        client_management = pool.submit(gateway.status, "POST", "/api/pull", client, {"model": ""}) if client else None
+        admin_management = pool.submit(gateway.status, "HEAD", ADMIN_ROUTE, admin) if admin else None
+        cloud_state = pool.submit(cloud, gateway, anyone)
+        certificate = pool.submit(gateway.certificate)
+        status, body = tags.result()
+        models = [entry.get("name", "") for entry in json.loads(body).get("models", [])] if status == 200 else []
+        model = model or (models[0] if models else "")
+        result: dict[str, t.Any] = {
+            "anonymous": anonymous.result()[0],
+            "refused": [refusal.result()[0] for refusal in refusals],
+            "authenticated": status,
+            "stream": gateway.stream(anyone, model) if model else {"skipped": "Ollama lists no models and verify_stream_model is empty"},
+            "cloud": cloud_state.result(),
+            "certificate": certificate.result(),
+        }
+        if client_management:
+            result["client_model_management"] = client_management.result()[0]
+        if admin_management:
+            result["admin_model_management"] = admin_management.result()[0]
     return result
 
 
