@@ -286,3 +286,20 @@ def test_the_acme_client_state_decides_what_is_written(state: dict[str, t.Any], 
     install = task_named("roles/acme/tasks/windows.yml", "Install the issued certificate for nginx with the install script")["when"]
     assert _evaluate("{{ " + remember + " }}", __acme_state=state, __acme_plan=plan) is remembered
     assert all(_evaluate("{{ " + condition + " }}", __acme_state=state) for condition in install) is installed
+
+
+@pytest.mark.parametrize(
+    ("pem_dir", "readers", "locked"),
+    [
+        pytest.param("C:/nginx/conf/ollama-gateway/tls/acme", [], False, id="inside-the-prefix"),
+        pytest.param("C:/NGINX/conf/ollama-gateway/tls/acme", [], False, id="inside-whatever-the-case"),
+        pytest.param("C:/nginx/conf/ollama-gateway/tls/acme", ["NT SERVICE\\nginx"], True, id="key-readers"),
+        pytest.param("C:/ProgramData/ollama-acme/acme", [], True, id="elsewhere"),
+        pytest.param("C:/nginx-other/acme", [], True, id="a-sibling-is-not-inside"),
+    ],
+)
+def test_the_pem_folder_is_locked_unless_the_prefix_lock_covers_it(pem_dir: str, readers: list[str], locked: bool) -> None:
+    acme = task_named("roles/gateway/tasks/main.yml", "ACME certificate, requested now that nginx serves the challenge directory on port 80")
+    expression = acme["vars"]["acme_windows_lock_pem_dir"]
+    variables = {"acme_windows_key_readers": readers, "acme_windows_pem_dir": pem_dir, "gateway_windows_prefix": "C:/nginx"}
+    assert _evaluate(expression.strip(), **variables) is locked
