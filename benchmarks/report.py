@@ -43,6 +43,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks"), str(REPO / ".build" / "coll
 import gateway as gateway_bench  # noqa: E402
 import htpasswd_bulk  # noqa: E402
 import yaml  # noqa: E402
+from docs_section import replace_section  # noqa: E402
 
 from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys  # noqa: E402
 from tests.integration.conftest import SYSTEM_NGINX_LOCK, Nginx, PlaybookRun, free_port, run_playbook  # noqa: E402
@@ -50,7 +51,6 @@ from tests.support.ollama_double import OllamaDouble  # noqa: E402
 
 REPORT = REPO / "docs" / "benchmarks.md"
 CHART = REPO / "benchmarks" / "report.png"
-START, END = "<!-- benchmark-report:start -->", "<!-- benchmark-report:end -->"
 NETWORKS = 10_000
 KEY = secrets.token_urlsafe(32)
 
@@ -287,14 +287,6 @@ def chart(figures: list[Figure]) -> None:
     plt.close(fig)
 
 
-def write_readme(section: str) -> None:
-    text = REPORT.read_text()
-    if START not in text or END not in text:
-        sys.exit(f"{REPORT} has no {START} ... {END} markers")
-    before, rest = text.split(START, 1)
-    REPORT.write_text(before + START + "\n" + section + "\n" + END + rest.split(END, 1)[1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--users", type=int, default=100, help="htpasswd users (community.general takes about 0.35 s each)")
@@ -327,7 +319,7 @@ def main() -> None:
     print(section)
     if not args.no_readme:
         chart(figures)
-        write_readme(section)
+        replace_section(REPORT, "benchmark-report", section)
 
 
 if __name__ == "__main__":

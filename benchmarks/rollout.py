@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks import round_trips  # noqa: E402
+from benchmarks.docs_section import replace_section  # noqa: E402
 from tests.containers import hosts  # noqa: E402
 from tests.containers.conftest import write_inventory  # noqa: E402
 
@@ -33,7 +34,6 @@ TARGET_SECONDS_PER_HOST = 10.0
 # counted the same way; the target is half.
 RELEASE_0_2_0_RUNS = 44
 DOCS = REPO / "docs" / "benchmarks.md"
-START, END = "<!-- rollout-report:start -->", "<!-- rollout-report:end -->"
 ONE = {"bench-gw1": "127.0.2.51"}
 THREE = {"bench-gw1": "127.0.2.51", "bench-gw2": "127.0.2.52", "bench-gw3": "127.0.2.53"}
 
@@ -127,14 +127,6 @@ def report(results: dict[str, Run]) -> str:
     return "\n".join(lines)
 
 
-def write_docs(section: str) -> None:
-    text = DOCS.read_text()
-    if START not in text or END not in text:
-        sys.exit(f"{DOCS} has no {START} ... {END} markers")
-    before, rest = text.split(START, 1)
-    DOCS.write_text(before + START + "\n" + section + "\n" + END + rest.split(END, 1)[1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--no-docs", action="store_true", help="print the table; leave docs/benchmarks.md alone")
@@ -142,7 +134,7 @@ def main() -> None:
     section = report(measure())
     print(section)
     if not args.no_docs:
-        write_docs(section)
+        replace_section(DOCS, "rollout-report", section)
 
 
 if __name__ == "__main__":
