@@ -23,6 +23,7 @@ ARGUMENT_SPEC: dict[str, t.Any] = {
     "trusted_proxies": {"type": "list", "elements": "str", "default": []},
     "validate": {"type": "str"},
 }
+MUTUALLY_EXCLUSIVE: list[list[str]] = [["marker", "check_path"]]
 
 
 def _diff(path: str, old: bytes | None, new: bytes | None) -> dict[str, str]:
@@ -30,9 +31,8 @@ def _diff(path: str, old: bytes | None, new: bytes | None) -> dict[str, str]:
 
 
 def plan(args: dict[str, t.Any], target: TargetFiles, *, diff: bool) -> Planned:
-    """The allowlist for `args`: a file of its own (directives or geo, with the geo check), or a marked block."""
-    if args["marker"] and args["check_path"]:
-        raise AnsibleActionFail("parameters are mutually exclusive: marker|check_path")
+    """The allowlist for `args` (checked against ARGUMENT_SPEC and MUTUALLY_EXCLUSIVE): a file of its own (directives or
+    geo, with the geo check), or a marked block."""
     try:
         rules, warnings = core.parse_rules(args["rules"])
         proxies = core.parse_trusted_proxies(args["trusted_proxies"])
@@ -72,7 +72,7 @@ def _marked(target: TargetFiles, path: str, lines: list[str], marker: str) -> Ch
 
 class ActionModule(FileActionBase):
     ARGUMENT_SPEC = ARGUMENT_SPEC
-    MUTUALLY_EXCLUSIVE: t.ClassVar[list[list[str]]] = [["marker", "check_path"]]
+    MUTUALLY_EXCLUSIVE = MUTUALLY_EXCLUSIVE
 
     def plan(self, args: dict[str, t.Any], target: TargetFiles) -> Planned:
         return plan(args, target, diff=self._task.diff)

@@ -18,7 +18,7 @@ from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files 
 PARTS: dict[str, tuple[dict[str, t.Any], list[list[str]], t.Callable[..., Planned]]] = {
     "users": (htpasswd.ARGUMENT_SPEC, [], htpasswd.plan),
     "api_keys": ({k: v for k, v in api_keys.ARGUMENT_SPEC.items() if k != "validate"}, [], api_keys.plan),
-    "access": ({k: v for k, v in access_rules.ARGUMENT_SPEC.items() if k != "validate"}, [["marker", "check_path"]], access_rules.plan),
+    "access": ({k: v for k, v in access_rules.ARGUMENT_SPEC.items() if k != "validate"}, access_rules.MUTUALLY_EXCLUSIVE, access_rules.plan),
 }
 ARGUMENT_SPEC: dict[str, t.Any] = {
     **{k: v for k, v in config_files.ARGUMENT_SPEC.items() if k != "validate"},

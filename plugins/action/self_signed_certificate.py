@@ -11,7 +11,7 @@ import typing as t
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.ollama_remote.proxy.plugins.module_utils import _self_signed as core
-from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._file_action import FileActionBase
+from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._file_action import FileActionBase, attributes_of
 from ansible_collections.ollama_remote.proxy.plugins.plugin_utils._target_files import Change, TargetFiles
 
 ARGUMENT_SPEC: dict[str, t.Any] = {
@@ -55,7 +55,7 @@ class ActionModule(FileActionBase):
         else:
             new_key, new_certificate = core.issue(key, wanted, datetime.datetime.now(datetime.UTC))
             changes = [Change(key_path, key, new_key), Change(certificate_path, certificate, new_certificate)]
-        changed = target.apply(changes, attributes=self.attributes(args), validate=args["validate"])
+        changed = target.apply(changes, attributes=attributes_of(args), validate=args["validate"])
         result: dict[str, t.Any] = {"changed": changed, "certificate_path": certificate_path, "renewed": reason is not None}
         if reason is not None:
             result["reason"] = reason

@@ -35,49 +35,11 @@ options:
       force:
         description: O(force) for this file alone; unset, the task's O(force) applies.
         type: bool
-  directories:
-    description:
-      - Directories made before the files are written, parents first. Each gets its owner, group and mode on POSIX
-        targets (the task's O(owner), O(group) and O(mode) are for the files).
-      - Checked in the same single look as the files, so directories that are right cost nothing more.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      path:
-        description: Path on the target.
-        type: str
-        required: true
-      owner:
-        description: Owner (POSIX targets only).
-        type: str
-      group:
-        description: Group (POSIX targets only).
-        type: str
-      mode:
-        description: Permissions, as for M(ansible.builtin.file) (POSIX targets only).
-        type: raw
-  absent:
-    description:
-      - Paths that must not exist, removed with the files' writes and put back (as regular files) when O(validate)
-        fails. For a file that would clash with the new ones, such as a distribution's default site.
-    type: list
-    elements: str
-    default: []
-  force:
-    description:
-      - When V(false), only files that do not exist yet are written; existing ones are left as they are (placeholders
-        that a later task fills in).
-    type: bool
-    default: true
-  secret:
-    description: Leave the content out of the diff (for keys and certificates).
-    type: bool
-    default: false
   validate:
     description: Command run on the target once every file is written; V(%s) is replaced by the first path.
     type: str
 extends_documentation_fragment:
+  - ollama_remote.proxy._config_files
   - ollama_remote.proxy._target_file
 attributes:
   diff_mode:

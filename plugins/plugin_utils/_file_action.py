@@ -59,7 +59,3 @@ class FileActionBase(ActionBase):
 
     def plan(self, args: dict[str, t.Any], target: TargetFiles) -> Planned:
         raise NotImplementedError
-
-    @staticmethod
-    def attributes(args: dict[str, t.Any]) -> dict[str, t.Any]:
-        return attributes_of(args)

@@ -132,13 +132,17 @@ class TargetFiles:
             )
         return {path: self._found[self._key(path)] for path in paths}
 
+    def _survey_unknown(self, paths: t.Iterable[str]) -> None:
+        """Survey the paths no earlier survey covered (a task's single look usually covered them all)."""
+        unknown = [path for path in paths if self._key(path) not in self._found]
+        if unknown:
+            self.survey(unknown)
+
     def changes(self, wanted: t.Mapping[str, bytes | None], *, keep_existing: t.Collection[str] = ()) -> list[Change]:
         """A Change for each path, from one survey (none for paths surveyed already): a file whose checksum already
         matches is not read, nor one in `keep_existing` that exists; only a file about to be replaced is read, so it
         can be put back."""
-        unknown = [path for path in wanted if self._key(path) not in self._found]
-        if unknown:
-            self.survey(unknown)
+        self._survey_unknown(wanted)
         found = {path: self._found[self._key(path)] for path in wanted}
         changes = []
         for path, new in wanted.items():
@@ -170,9 +174,7 @@ class TargetFiles:
     def directories(self, wanted: t.Sequence[dict[str, t.Any]]) -> bool:
         """Make each directory ({path, owner, group, mode}; parents first) that is missing, and set the attributes of
         any whose attributes differ (POSIX only). Surveyed first when the caller has not. Returns whether any changed."""
-        unknown = [d["path"] for d in wanted if self._key(d["path"]) not in self._found]
-        if unknown:
-            self.survey(unknown)
+        self._survey_unknown(d["path"] for d in wanted)
         changed = False
         for directory in wanted:
             attributes = {} if self.windows else {k: directory[k] for k in ("owner", "group", "mode") if directory.get(k) is not None}
