@@ -48,12 +48,16 @@ WINDOWS: list[Task] = [
     Task("roles/ollama/tasks/windows_service.yml", "Stop the tray app from starting at the user's logon", 0, OPT_IN),
     Task("roles/ollama/tasks/windows_service.yml", "Run ollama serve as a service", 0, OPT_IN),
     # gateway
-    Task("roles/gateway/tasks/windows.yml", "Find what listens on the host", 1),
-    Task("roles/gateway/tasks/windows.yml", "Gateway directories", 1, ONE_LOOK),
+    Task("roles/gateway/tasks/windows.yml", "Find what listens on the host", 0, "the ollama role's look, this run"),
+    Task(
+        "roles/gateway/tasks/windows.yml",
+        "Gateway directories, and the programs and certificate already there",
+        1,
+        "one look (win_find) at the folders, nginx.exe, shawl.exe and the certificate",
+    ),
     Task("roles/acme/tasks/windows_private_folder.yml", "SYSTEM and Administrators have full control, the listed accounts may read", 2, "one per account"),
     # The acme role locks its PEM folder only outside the gateway's prefix, or for key readers: here it is inside.
     Task("roles/acme/tasks/windows_private_folder.yml", "Nobody else (drop the permissions inherited from above)", 1),
-    Task("roles/gateway/tasks/windows.yml", "Look for the nginx and Shawl this run wants", 1),
     Task("roles/gateway/tasks/windows.yml", "Download nginx and Shawl", 0, FETCHED),
     Task(
         "roles/gateway/tasks/windows.yml", "Copy nginx and Shawl from the controller (hosts without internet access)", 0, "only for a program not unpacked yet"
@@ -65,18 +69,16 @@ WINDOWS: list[Task] = [
         "only for a program not unpacked yet",
     ),
     Task("roles/gateway/tasks/windows.yml", "Open the HTTP and HTTPS ports (port 80 must stay open to everyone for ACME http-01)", 1),
-    Task("roles/gateway/tasks/main.yml", "Gateway directories", 0, "Linux only"),
     Task("roles/gateway/tasks/tls.yml", "Self-signed certificate", 0, "gateway_tls_mode self_signed"),
     Task("roles/gateway/tasks/tls.yml", "Install the provided key and certificate", 0, "gateway_tls_mode provided"),
-    Task("roles/acme/tasks/bootstrap.yml", "Stand-in certificate until the first one is issued", 1, "one look: a certificate is there"),
+    Task("roles/acme/tasks/bootstrap.yml", "Stand-in certificate until the first one is issued", 0, "the directories' look found a certificate"),
     Task(
         "roles/gateway/tasks/main.yml",
         "The nginx configuration, users, API keys and allowlist, checked together by nginx -t before they stay",
         2,
-        "one look at every file, and the users file read: its hashes are salted",
+        "one look at every file (the generation file's checksum included), and the users file read: its hashes are salted",
     ),
     Task("roles/gateway/tasks/windows_service.yml", "Run nginx as a Windows service", 1),
-    Task("roles/gateway/tasks/main.yml", "Read the configuration generation on disk", 1),
     Task("roles/gateway/tasks/main.yml", "Ask nginx which configuration generation it serves", 0, "Linux only"),
     Task("roles/gateway/tasks/main.yml", "Ask nginx on Windows which configuration generation it serves", 1),
     # acme

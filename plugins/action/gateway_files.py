@@ -66,6 +66,7 @@ class ActionModule(FileActionBase):
             diffs += diff if isinstance(diff, list) else [diff]
             if part != "config":
                 result[part] = details
+        result["checksums"] = plans["config"].result["checksums"]
         if warnings:
             result["warnings"] = warnings
         if diffs:

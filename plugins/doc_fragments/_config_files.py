@@ -39,6 +39,14 @@ options:
     type: list
     elements: str
     default: []
+  look:
+    description:
+      - Further paths to look at in the same single look, without managing them; RV(checksums) reports what is there.
+        For the files a later task needs to know about, such as programs already unpacked or a certificate already
+        issued.
+    type: list
+    elements: str
+    default: []
   force:
     description:
       - When V(false), only files that do not exist yet are written; existing ones are left as they are (placeholders

@@ -85,6 +85,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+checksums:
+  description:
+    - The SHA-1 of each file of O(files) and of each path of O(look) once the task is done (as it would be, in check
+      mode), from the single look; V(null) where there is no file (nothing there, or a directory).
+    - A file kept by O(force=false) reports what it holds, not O(files[].content).
+  returned: success
+  type: dict
+  sample: {"/etc/nginx/conf.d/ollama-gateway.conf": "8843d7f92416211de9ebb963ff4ce28125932878"}
 changed_paths:
   description: Paths whose content changed (or would change in check mode), of every part.
   returned: success

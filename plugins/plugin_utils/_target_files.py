@@ -132,6 +132,11 @@ class TargetFiles:
             )
         return {path: self._found[self._key(path)] for path in paths}
 
+    def found(self, path: str) -> Found | None:
+        """What the survey found at a path (None: nothing there); surveyed first when no survey covered it."""
+        self._survey_unknown([path])
+        return self._found[self._key(path)]
+
     def _survey_unknown(self, paths: t.Iterable[str]) -> None:
         """Survey the paths no earlier survey covered (a task's single look usually covered them all)."""
         unknown = [path for path in paths if self._key(path) not in self._found]

@@ -254,12 +254,23 @@ def _evaluate(expression: str, **variables: t.Any) -> t.Any:
 
 
 def test_a_converged_host_downloads_and_unpacks_nothing() -> None:
-    """What win_find found (by the found_files filter, tested with it) decides which programs are fetched."""
+    """What the directories task's look found (config_files' checksums, tested with it) decides which programs are
+    fetched, and whether the ACME stand-in is made."""
+    linux_vars = yaml.safe_load((REPO / "roles/gateway/vars/main.yml").read_text())
     windows_vars = yaml.safe_load((REPO / "roles/gateway/vars/Windows.yml").read_text())
-    programs = [{"name": "nginx", "src": ""}, {"name": "shawl", "src": "/zips/shawl.zip"}]
-    missing = windows_vars["__gateway_missing_programs"]
-    assert _evaluate(missing, __gateway_programs=programs, __gateway_unpacked={"nginx": "", "shawl": ""}) == []
-    assert _evaluate(missing, __gateway_programs=programs, __gateway_unpacked={"nginx": None, "shawl": ""}) == [programs[0]]
+    programs = [{"name": "nginx", "src": "", "exe": "C:/g/nginx.exe"}, {"name": "shawl", "src": "/zips/shawl.zip", "exe": "C:/g/shawl.exe"}]
+    files = {"certificate": "C:/g/fullchain.pem"}
+
+    def evaluate(expression: str, found: dict[str, str | None], mode: str | None = None) -> t.Any:
+        present = _evaluate(linux_vars["__gateway_present"], __gateway_directories_made={"checksums": found})
+        return _evaluate(expression, __gateway_programs=programs, __gateway_present=present, __gateway_files=files, __gateway_private_mode=mode)
+
+    missing, standin = windows_vars["__gateway_missing_programs"], linux_vars["__gateway_acme_standin_needed"]
+    converged = {"C:/g/nginx.exe": "ab", "C:/g/shawl.exe": "cd", "C:/g/fullchain.pem": "ef"}
+    assert evaluate(missing, converged) == [] and evaluate(standin, converged) is False
+    assert evaluate(missing, converged | {"C:/g/nginx.exe": None}) == [programs[0]]
+    assert evaluate(standin, converged | {"C:/g/fullchain.pem": None}) is True
+    assert evaluate(standin, converged, mode="0600") is True, "on Linux the stand-in task still checks the key's mode"
     for name in ("Download nginx and Shawl", "Copy nginx and Shawl from the controller (hosts without internet access)"):
         assert task_named("roles/gateway/tasks/windows.yml", name)["loop"].startswith("{{ __gateway_missing_programs |")
     assert task_named("roles/gateway/tasks/windows.yml", "Unpack nginx and Shawl (a new version goes next to the old one; the prefix stays)")["loop"] == (

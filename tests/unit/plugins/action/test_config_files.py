@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import typing as t
 
 import pytest
@@ -38,8 +39,23 @@ def test_a_second_run_is_one_look(monkeypatch: pytest.MonkeyPatch) -> None:
     args["directories"] = [{"path": DIR, "owner": "root", "group": "www-data", "mode": "0750"}]
     assert run(monkeypatch, target, **args)["changed"] is True
     calls = len(target.calls)
-    assert run(monkeypatch, target, **args) == {"changed": False, "changed_paths": []}
+    result = run(monkeypatch, target, **args)
+    assert (result["changed"], result["changed_paths"]) == (False, [])
     assert target.names[calls:] == ["ansible.legacy.find"]
+
+
+def test_checksums_tell_what_is_there_after_the_task_without_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    exe, missing = "/opt/nginx/nginx.exe", "/opt/shawl/shawl.exe"
+    target = FakeTarget(windows=False, files={ACCESS: b"allow 192.0.2.1;\n", exe: b"MZ"})
+    files = [{"path": ACCESS, "content": "deny all;", "force": False}, {"path": CONF, "content": "a"}]
+    result = run(monkeypatch, target, check_mode=True, files=files, look=[exe, missing])
+    assert result["checksums"] == {
+        ACCESS: hashlib.sha1(b"allow 192.0.2.1;\n").hexdigest(),  # kept: what it holds
+        CONF: hashlib.sha1(b"a\n").hexdigest(),  # as it would be written
+        exe: hashlib.sha1(b"MZ").hexdigest(),
+        missing: None,
+    }
+    assert target.names.count("ansible.legacy.find") == 1 and "ansible.legacy.slurp" not in target.names
 
 
 def test_directories_come_first_with_their_own_attributes(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import typing as t
 
 import pytest
@@ -55,6 +56,7 @@ def test_a_converged_gateway_costs_a_look_and_a_read(monkeypatch: pytest.MonkeyP
     result = run(monkeypatch, target, **arguments())
     assert result["changed"] is False
     assert target.names[calls:] == ["ansible.legacy.find", "ansible.legacy.slurp"], "the users file is read: its hashes are salted"
+    assert result["checksums"] == {CONF: hashlib.sha1(b"include ollama-gateway/*;\n").hexdigest()}, "the configuration's files only"
 
 
 def test_a_failed_validation_puts_back_every_part(monkeypatch: pytest.MonkeyPatch) -> None:
