@@ -82,7 +82,7 @@ WINDOWS: list[Task] = [
     Task("roles/gateway/tasks/main.yml", "Ask nginx which configuration generation it serves", 0, "Linux only"),
     Task("roles/gateway/tasks/main.yml", "Ask nginx on Windows which configuration generation it serves", 1),
     # acme
-    Task("roles/acme/tasks/windows.yml", "Read the ACME directory (which profiles the server offers)", 1),
+    Task("roles/acme/tasks/windows.yml", "Read the ACME directory (which profiles the server offers)", 0, "only for a new request that asks for a profile"),
     Task("roles/acme/tasks/windows.yml", "Folders, renewal settings and install script of the ACME client", 1, ONE_LOOK),
     Task("roles/acme/tasks/windows.yml", "Look for the client, the renewal, the request marker and the certificate files", 1),
     Task("roles/acme/tasks/windows.yml", "Download the ACME client", 0, "only when the client is not unpacked"),

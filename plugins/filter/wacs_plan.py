@@ -174,6 +174,13 @@ _value:
       description: The identifiers, normalised.
       type: list
       elements: str
+    wanted_profile:
+      description:
+        - The profile the request asks for before the server's profiles are known (V(shortlived) for IP addresses
+          under C(profile=auto)); empty for none.
+        - Only when it is not empty does the plan depend on O(_input.server_profiles), so a plan made without them is
+          final otherwise.
+      type: str
     secret:
       description: Whether C(argv) holds a secret (the EAB key), so the task running it needs C(no_log).
       type: bool

@@ -108,6 +108,15 @@ def parse_identifiers(values: t.Sequence[object]) -> Identifiers:
     return Identifiers(tuple(dns), tuple(ips), tuple(ordered))
 
 
+def wanted_profile(requested: str, identifiers: Identifiers) -> str:
+    """The profile a request asks for before the server's are known ('' for none): 'auto' wants shortlived for IP
+    identifiers. Only when this is not '' does the plan depend on what the server offers."""
+    requested = (requested or "").strip()
+    if requested == "auto":
+        return SHORTLIVED if identifiers.has_ip else ""
+    return requested
+
+
 def choose_profile(
     requested: str,
     identifiers: Identifiers,
@@ -122,13 +131,10 @@ def choose_profile(
     server_profiles: the names in the directory's meta.profiles ([] when it announces none), or None if unknown.
     """
     notes: list[str] = []
-    requested = (requested or "").strip()
-    if not requested:
-        return "", notes
-    auto = requested == "auto"
-    wanted = (SHORTLIVED if identifiers.has_ip else "") if auto else requested
+    wanted = wanted_profile(requested, identifiers)
     if not wanted:
         return "", notes
+    auto = requested.strip() == "auto"
     offered = None if server_profiles is None else [str(name) for name in server_profiles]
     if offered is not None and wanted not in offered:
         if offered:

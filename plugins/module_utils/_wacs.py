@@ -40,6 +40,7 @@ from ansible_collections.ollama_remote.proxy.plugins.module_utils._acme import (
     fingerprint,
     parse_version,
     text_setting,
+    wanted_profile,
 )
 
 CLIENTS = ("simple-acme", "win-acme")
@@ -191,6 +192,7 @@ def wacs_plan(settings: t.Mapping[str, t.Any]) -> Plan:
             "key": f"{pem_dir}/{pem_name}-key.pem",
         },
         "identifiers": list(ids.ordered),
+        "wanted_profile": wanted_profile(common["profile"], ids),
         "secret": bool(common["eab_kid"]),
     }
     return Plan(argv, profile, fingerprint(argv, WACS_SECRET_OPTIONS), notes, extra)

@@ -7,6 +7,7 @@ path runs for real against pebble in tests/integration/test_acme_pebble.py.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import typing as t
 from pathlib import Path
@@ -58,14 +59,41 @@ def templar(windows: bool, **overrides: t.Any) -> Templar:
     return Templar(loader=DataLoader(), variables=variables)
 
 
-def windows_plan(**overrides: t.Any) -> dict[str, t.Any]:
+def windows_plan(task_name: str = "Plan the request with the profiles the server offers", **overrides: t.Any) -> dict[str, t.Any]:
     """The role's set_fact expression up to the filter, then the filter's function (the filter plugin itself is
     tested with ansible-doc and in the pebble run; here the plugin loader may belong to another test)."""
-    expression = task("windows.yml", "Plan the request")["ansible.builtin.set_fact"]["__acme_plan"]
+    expression = task("windows.yml", task_name)["ansible.builtin.set_fact"]["__acme_plan"]
     settings_expression = expression.replace("| ollama_remote.proxy.wacs_plan", "")
     assert settings_expression != expression
     settings = templar(True, **overrides).template(trust_as_template(settings_expression))
     return wacs_plan(settings).as_dict()
+
+
+def test_the_first_windows_plan_knows_where_things_land_and_whether_the_server_matters() -> None:
+    first, final = windows_plan("Plan the request"), windows_plan()
+    assert first == final, "a server that offers shortlived changes nothing: a converged host need not ask it"
+    assert first["wanted_profile"] == "shortlived"
+    dns = windows_plan("Plan the request", acme_identifiers=["gpu.example.net"])
+    assert dns["wanted_profile"] == "" and "--profile" not in dns["argv"], "no profile wanted: the directory is never read"
+    without = windows_plan(__acme_directory_document={"json": {"meta": {}}})
+    assert "--profile" not in without["argv"] and without["fingerprint"] != first["fingerprint"], "so a request is due, and made"
+
+
+def test_a_windows_request_is_due_only_when_something_changed() -> None:
+    plan = windows_plan()
+    state = {"renewal": "r", "certificate": "c", "marker": hashlib.sha256(plan["fingerprint"].encode()).hexdigest()}
+    # The certificate's end date comes from community.crypto's filter, which this Templar cannot load: given instead.
+    expired = "(__acme_current_file.content | b64decode | community.crypto.x509_certificate_info).expired"
+    expression = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())["__acme_request_due"]
+    assert expired in expression
+    expression = expression.replace(expired, "__expired")
+
+    def due(expired: bool = False, **changed: t.Any) -> bool:
+        variables = {"__acme_plan": plan, "__acme_state": state | changed, "__expired": expired}
+        return templar(True, **variables).template(trust_as_template(expression)) is True
+
+    assert not due()
+    assert due(marker="0" * 64) and due(renewal=None) and due(certificate=None) and due(expired=True)
 
 
 def test_windows_defaults_download_simple_acme_with_its_published_checksum() -> None:
