@@ -3,25 +3,28 @@
 """Ollama test double: a stdlib-only HTTP server that answers like ``ollama serve`` wherever a reverse proxy can tell.
 
 The rules follow ollama/ollama v0.33.0-rc2 (``server/routes.go`` GenerateRoutes and allowedHostsMiddleware,
-``envconfig/config.go`` AllowedOrigins, ``middleware/openai.go``, ``openai/``, ``anthropic/``) on gin v1.10 and
-gin-contrib/cors v1.7.2:
+``envconfig/config.go`` AllowedOrigins, ``middleware/openai.go``, ``openai/``) on gin v1.10 and gin-contrib/cors v1.7.2:
 
 * Order: CORS, then the allowed-hosts check, then the route. Both checks also run before a 404 or 405 answer; a
   trailing-slash redirect (301 for GET, 307 otherwise) is answered before either, as gin does.
-* CORS: a request whose ``Origin`` is neither allowed nor ``http(s)://<Host>`` gets 403. An allowed preflight
-  (OPTIONS with Origin) gets 204 at once, without the Host check.
+* CORS: a request whose ``Origin`` is neither one Ollama allows by default (no OLLAMA_ORIGINS) nor ``http(s)://<Host>``
+  gets 403. An allowed preflight (OPTIONS with Origin) gets 204 at once, without the Host check.
 * Host check, only when the listen address is loopback: an IP literal that is loopback, private, unspecified or held by
   a local interface passes, and so do the names "", ``localhost``, this machine's hostname and ``*.localhost``,
   ``*.local``, ``*.internal`` (OPTIONS for such a name is answered 204 there). Anything else gets 403.
+* Routes: all of routes.go is routed, so 404, 405 (with Allow) and redirects are Ollama's. Served are the routes the
+  tests reach: ``/``, ``/api/version``, ``/api/status``, ``/api/tags``, ``/api/show``, ``/api/pull``,
+  ``/api/blobs/:digest``, ``/api/generate``, ``/api/chat``, ``/api/embed``, ``/v1/chat/completions`` and
+  ``/v1/models``; any other route answers 501, so a test that starts to reach one fails plainly.
 * Streams: NDJSON (``application/x-ndjson``) on native endpoints, SSE (``text/event-stream``) on ``/v1``; chunked on
-  HTTP/1.1, delimited by closing the connection on HTTP/1.0 (nginx's default upstream protocol before 1.29.7).
+  HTTP/1.1, delimited by closing the connection on HTTP/1.0.
 
 Test hooks Ollama does not have:
 
 * Stream gate: for a request with ``X-Test-Stream-Id: <id>``, a streamed reply sends and flushes its first chunk, then
   waits until ``double.release(id)``, or until ``gate_timeout`` passes, which ``double.gate(id).timed_out`` records.
-  Any other reply of a route handler is held whole the same way. A test can thus prove that the first chunk crossed a
-  proxy before the rest existed, with no sleeps or timing thresholds.
+  A test can thus prove that the first chunk crossed a proxy before the rest existed, with no sleeps or timing
+  thresholds.
 * Every request that reached the server is in ``double.requests`` before its reply's first byte is sent.
 
 Library use::
@@ -36,28 +39,24 @@ Script use: ``python tests/support/ollama_double.py --listen 127.0.0.1:11434`` (
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import enum
 import hashlib
 import io
 import ipaddress
-import itertools
 import json
 import math
 import os
 import random
 import re
-import secrets
 import signal
 import socket
 import socketserver
-import struct
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
@@ -65,17 +64,15 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 DEFAULT_VERSION = "0.33.0-rc2"
 DEFAULT_LISTEN = "127.0.0.1:11434"
 DEFAULT_GATE_TIMEOUT = 10.0
-DEFAULT_REPLY = "Hello from the Ollama test double."
+REPLY = "Hello from the Ollama test double."
 STREAM_ID_HEADER = "X-Test-Stream-Id"
 EMBEDDING_SIZE = 8
 COPY_CHUNK_SIZE = 1 << 20
-# Go's net/http reads at most this much of a body the handler left unread to keep the connection; beyond it, it closes.
-UNREAD_BODY_DRAIN_LIMIT = 256 << 10
 # Go half-closes and lingers this long before closing, so unread input cannot reset the connection under the reply.
 LINGER_SECONDS = 0.5
 
@@ -205,110 +202,22 @@ def classify_host(host: str, hostname: str) -> HostVerdict:
 
 # --- CORS (envconfig/config.go: AllowedOrigins; gin-contrib/cors v1.7.2) -------------------------------------------
 
-# Schemes gin-contrib/cors accepts in a configured origin without a "*" (AllowBrowserExtensions is on in Ollama).
-_ORIGIN_SCHEMES = ("http://", "https://", "chrome-extension://", "safari-extension://", "moz-extension://", "ms-browser-extension://")
+# Ollama's default origins (no OLLAMA_ORIGINS): these exactly, or with any port, and a few app schemes with anything.
+_DEFAULT_HOSTS = tuple(f"{scheme}://{host}" for host in ("localhost", "127.0.0.1", "0.0.0.0") for scheme in ("http", "https"))
+_ORIGIN_PREFIXES = (*(f"{origin}:" for origin in _DEFAULT_HOSTS), "app://", "file://", "tauri://", "vscode-webview://", "vscode-file://")
 _CORS_METHODS = "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS"
-_CORS_REQUEST_HEADERS = (
-    "Authorization",
-    "Content-Type",
-    "User-Agent",
-    "Accept",
-    "X-Requested-With",
-    "OpenAI-Beta",
-    "x-stainless-arch",
-    "x-stainless-async",
-    "x-stainless-custom-poll-interval",
-    "x-stainless-helper-method",
-    "x-stainless-lang",
-    "x-stainless-os",
-    "x-stainless-package-version",
-    "x-stainless-poll-helper",
-    "x-stainless-retry-count",
-    "x-stainless-runtime",
-    "x-stainless-runtime-version",
-    "x-stainless-timeout",
-)
-_CORS_MAX_AGE = str(12 * 3600)
 
 
-def default_origins() -> list[str]:
-    """The origins Ollama always allows, after any OLLAMA_ORIGINS entries."""
-    origins: list[str] = []
-    for host in ("localhost", "127.0.0.1", "0.0.0.0"):
-        origins += [f"http://{host}", f"https://{host}", f"http://{host}:*", f"https://{host}:*"]
-    return [*origins, "app://*", "file://*", "tauri://*", "vscode-webview://*", "vscode-file://*"]
+def origin_allowed(origin: str) -> bool:
+    """Whether a request carrying this Origin passes Ollama's CORS middleware."""
+    return origin in _DEFAULT_HOSTS or origin.startswith(_ORIGIN_PREFIXES)
 
 
-def parse_ollama_origins(value: str | None) -> list[str]:
-    """OLLAMA_ORIGINS split as envconfig does: outer spaces and quotes trimmed, split on commas, entries kept as they are."""
-    cleaned = (value or "").strip().strip("\"'")
-    return cleaned.split(",") if cleaned else []
-
-
-def _check_origin(origin: str) -> None:
-    # gin-contrib/cors panics on these when Ollama starts, so a config that has them never serves at all.
-    if "*" not in origin and not origin.startswith(_ORIGIN_SCHEMES):
-        raise ValueError(f"bad origin {origin!r}: origins must contain '*' or include {','.join(_ORIGIN_SCHEMES)}")
-    if origin.count("*") > 1:
-        raise ValueError(f"bad origin {origin!r}: only one * is allowed")
-
-
-def _wildcard_rule(origin: str) -> tuple[str, str]:
-    star = origin.index("*")
-    if star == 0:
-        return "*", origin[1:]
-    if star == len(origin) - 1:
-        return origin[:star], "*"
-    return origin[:star], origin[star + 1 :]
-
-
-def _wildcard_matches(rule: tuple[str, str], origin: str) -> bool:
-    prefix, suffix = rule
-    if prefix == "*":
-        return origin.endswith(suffix)
-    if suffix == "*":
-        return origin.startswith(prefix)
-    return origin.startswith(prefix) and origin.endswith(suffix)
-
-
-def _canonical_header(name: str) -> str:
-    return "-".join(part.capitalize() for part in name.split("-"))
-
-
-class OriginPolicy:
-    """Which ``Origin`` values Ollama's CORS middleware lets through, and the headers it adds for them.
-
-    ``extra`` are OLLAMA_ORIGINS entries (see ``parse_ollama_origins``); ``"*"`` among them allows every origin.
-    Raises ValueError for entries on which Ollama would refuse to start.
-    """
-
-    def __init__(self, extra: Sequence[str] = ()) -> None:
-        self.origins = [*extra, *default_origins()]
-        for origin in self.origins:
-            _check_origin(origin)
-        self.allow_all = "*" in self.origins
-        # Listed origins are compared lower-cased on the config side only, as gin-contrib/cors does.
-        self._exact = {origin.strip().lower() for origin in self.origins}
-        self._wildcards = [_wildcard_rule(origin) for origin in self.origins if "*" in origin]
-
-    def allows(self, origin: str) -> bool:
-        """Whether a request carrying this Origin passes."""
-        return self.allow_all or origin in self._exact or any(_wildcard_matches(rule, origin) for rule in self._wildcards)
-
-    def normal_headers(self, origin: str) -> list[tuple[str, str]]:
-        """Headers added to the reply of an allowed cross-origin request."""
-        if self.allow_all:
-            return [("Access-Control-Allow-Origin", "*")]
-        return [("Vary", "Origin"), ("Access-Control-Allow-Origin", origin)]
-
-    def preflight_headers(self, origin: str) -> list[tuple[str, str]]:
-        """Headers of the 204 answer to an allowed preflight."""
-        allowed = ",".join(_canonical_header(name) for name in dict.fromkeys(header.lower() for header in _CORS_REQUEST_HEADERS))
-        headers = [("Access-Control-Allow-Methods", _CORS_METHODS), ("Access-Control-Allow-Headers", allowed), ("Access-Control-Max-Age", _CORS_MAX_AGE)]
-        if self.allow_all:
-            return [*headers, ("Access-Control-Allow-Origin", "*")]
-        varies = [("Vary", "Origin"), ("Vary", "Access-Control-Request-Method"), ("Vary", "Access-Control-Request-Headers")]
-        return [*headers, *varies, ("Access-Control-Allow-Origin", origin)]
+def cors_headers(origin: str, *, preflight: bool) -> list[tuple[str, str]]:
+    """Headers added to the reply of an allowed cross-origin request (Ollama's preflight answer also lists the allowed
+    request headers and a max age, which nothing here reads)."""
+    headers = [("Vary", "Origin"), ("Access-Control-Allow-Origin", origin)]
+    return [("Access-Control-Allow-Methods", _CORS_METHODS), *headers] if preflight else headers
 
 
 # --- Test hooks: stream gates and the request record ---------------------------------------------------------------
@@ -318,20 +227,17 @@ class OriginPolicy:
 class StreamGate:
     """Synchronisation points of the request tagged ``X-Test-Stream-Id: <stream_id>``.
 
-    ``arrived``: the request reached the double. ``first_chunk_sent``: the first chunk of a streamed reply was written
-    to the socket (for any other reply: the whole reply, which is written only after release); it is set just after the
-    write, so a client may read the chunk a moment earlier: wait on it, do not poll it. ``released``: the test let the
-    reply go on. ``finished``: the double is done with the request. ``timed_out``: nobody released it within
-    the gate timeout, so it went on by itself. ``client_gone``: the client or proxy dropped the connection mid-reply.
+    ``first_chunk_sent``: the first chunk of a streamed reply was written to the socket; it is set just after the write,
+    so a client may read the chunk a moment earlier: wait on it, do not poll it. ``released``: the test let the reply go
+    on. ``finished``: the double is done with the request. ``timed_out``: nobody released it within the gate timeout,
+    so it went on by itself.
     """
 
     stream_id: str
-    arrived: threading.Event = field(default_factory=threading.Event)
     first_chunk_sent: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
     timed_out: bool = False
-    client_gone: bool = False
 
     def hold(self, timeout: float) -> None:
         """Wait for release; past the timeout carry on but remember it, so the test can fail on it."""
@@ -344,24 +250,16 @@ class RecordedRequest:
     """One request as it reached the double: what a proxy forwarded, and the status the double answered."""
 
     method: str
-    target: str  # request-target as sent: path and query, or an absolute URL
     path: str  # percent-decoded path, what routing matched
-    http_version: str
     headers: tuple[tuple[str, str], ...]  # in arrival order, repeats kept
     client_address: tuple[str, int]
     body_size: int  # body bytes the double read before answering (unread bodies of refused requests count 0)
     status: int
-    stream_id: str | None
 
     def header(self, name: str) -> str | None:
         """First value of a header, matched case-insensitively; None when absent."""
-        values = self.header_values(name)
-        return values[0] if values else None
-
-    def header_values(self, name: str) -> list[str]:
-        """Every value of a header, matched case-insensitively."""
         wanted = name.lower()
-        return [value for key, value in self.headers if key.lower() == wanted]
+        return next((value for key, value in self.headers if key.lower() == wanted), None)
 
 
 # --- Models ---------------------------------------------------------------------------------------------------------
@@ -395,7 +293,7 @@ class ModelInfo:
         }
 
 
-DEFAULT_MODELS = (
+MODELS = (
     ModelInfo("llama3.2:latest"),
     ModelInfo("nomic-embed-text:latest", "nomic-bert", "137M", "F16", 274_302_450, ("embedding",), 2048),
 )
@@ -409,67 +307,36 @@ def normalize_model_name(name: str) -> str:
     return name
 
 
-def model_namespace(name: str) -> str:
-    """The namespace OpenAI's ``owned_by`` reports: ``library`` for plain names, else the part before the model."""
-    parts = name.split("/")
-    return parts[-2] if len(parts) > 1 else "library"
+def find_model(name: str) -> ModelInfo | None:
+    """The installed model a request names (tag optional, case ignored), or None."""
+    key = normalize_model_name(name).lower()
+    return next((model for model in MODELS if model.name.lower() == key), None) if name else None
 
 
-class _Catalogue:
-    """Installed and loaded models; pull, create, copy and delete change it as they change Ollama's store."""
-
-    def __init__(self, models: Sequence[ModelInfo]) -> None:
-        self._initial = list(models)
-        self._lock = threading.Lock()
-        self._models: dict[str, ModelInfo] = {}
-        self._loaded: dict[str, float] = {}
-        self.reset()
-
-    def reset(self) -> None:
-        with self._lock:
-            self._models = {_key(model.name): model for model in self._initial}
-            self._loaded.clear()
-
-    def find(self, name: str) -> ModelInfo | None:
-        with self._lock:
-            return self._models.get(_key(name)) if name else None
-
-    def all(self) -> list[ModelInfo]:
-        with self._lock:
-            return list(self._models.values())
-
-    def add(self, model: ModelInfo) -> None:
-        with self._lock:
-            self._models[_key(model.name)] = model
-
-    def remove(self, name: str) -> bool:
-        with self._lock:
-            self._loaded.pop(_key(name), None)
-            return self._models.pop(_key(name), None) is not None
-
-    def mark_loaded(self, model: ModelInfo) -> None:
-        with self._lock:
-            self._loaded[_key(model.name)] = time.time() + 300  # Ollama's default keep_alive
-
-    def unload(self, model: ModelInfo) -> None:
-        with self._lock:
-            self._loaded.pop(_key(model.name), None)
-
-    def loaded(self) -> list[tuple[ModelInfo, float]]:
-        with self._lock:
-            return [(self._models[key], expiry) for key, expiry in self._loaded.items() if key in self._models]
+def tags_entry(model: ModelInfo) -> dict[str, Any]:
+    return {"name": model.name, "model": model.name, "modified_at": model.modified_at, "size": model.size, "digest": model.digest, "details": model.details()}
 
 
-def _key(name: str) -> str:
-    return normalize_model_name(name).lower()
+def show_payload(model: ModelInfo) -> dict[str, Any]:
+    """/api/show for a model: what clients read (details, model_info, capabilities)."""
+    arch = model.family.replace("-", "_")
+    model_info = {"general.architecture": arch, f"{arch}.context_length": model.context_length, f"{arch}.embedding_length": 3072}
+    return {"details": model.details(), "model_info": model_info, "capabilities": list(model.capabilities), "modified_at": model.modified_at}
+
+
+def openai_model(model: ModelInfo) -> dict[str, Any]:
+    """/v1/models entry; ``owned_by`` is the namespace, ``library`` for plain names."""
+    parts = model.name.split("/")
+    created = int(datetime.fromisoformat(model.modified_at.replace("Z", "+00:00")).timestamp())
+    return {"id": model.name, "object": "model", "created": created, "owned_by": parts[-2] if len(parts) > 1 else "library"}
 
 
 # --- Wire formats ---------------------------------------------------------------------------------------------------
 
 
-def dumps(value: Any, *, sort_keys: bool = False) -> bytes:
-    """Compact JSON as Go's encoder writes it (Go sorts map keys, hence ``sort_keys`` for replies built from maps)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys).encode()
+def dumps(value: Any) -> bytes:
+    """Compact JSON as Go's encoder writes it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def ndjson_line(value: Any) -> bytes:
@@ -480,19 +347,11 @@ def sse_data(value: Any) -> bytes:
     return b"data: " + dumps(value) + b"\n\n"
 
 
-def sse_event(name: str, value: Any) -> bytes:
-    return b"event: " + name.encode() + b"\ndata: " + dumps(value, sort_keys=True) + b"\n\n"
-
-
 SSE_DONE = b"data: [DONE]\n\n"
 
 
 def now_rfc3339() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def unix_time(rfc3339: str) -> int:
-    return int(datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp())
 
 
 def split_tokens(text: str) -> list[str]:
@@ -515,16 +374,11 @@ def _count_words(value: Any) -> int:
     return 0
 
 
-def embedding_of(text: str, size: int = EMBEDDING_SIZE) -> list[float]:
-    """A deterministic unit vector of ``size`` (at most 32) values derived from the text: equal inputs embed equally."""
-    raw = [(byte - 127.5) / 127.5 for byte in hashlib.sha256(text.encode()).digest()[: max(1, min(size, 32))]]
+def embedding_of(text: str) -> list[float]:
+    """A deterministic unit vector derived from the text: equal inputs embed equally."""
+    raw = [(byte - 127.5) / 127.5 for byte in hashlib.sha256(text.encode()).digest()[:EMBEDDING_SIZE]]
     norm = math.sqrt(sum(value * value for value in raw)) or 1.0
     return [round(value / norm, 6) for value in raw]
-
-
-def float32_base64(vector: Sequence[float]) -> str:
-    """OpenAI's ``encoding_format: base64``: little-endian float32 values."""
-    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
 
 
 def openai_error(status: int, message: str) -> dict[str, Any]:
@@ -532,19 +386,13 @@ def openai_error(status: int, message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
-def anthropic_error(status: int, message: str) -> dict[str, Any]:
-    kinds = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error"}
-    kind = kinds.get(status, "overloaded_error" if status in (503, 529) else "api_error")
-    return {"type": "error", "error": {"type": kind, "message": message}, "request_id": f"req_{secrets.token_hex(12)}"}
-
-
 @dataclass
 class _Generation:
-    """One simulated generation of the reply text for ``model``, rendered in each API's wire format."""
+    """One simulated generation of the reply text for ``model``, in the native and the OpenAI wire format."""
 
     model: str
-    tokens: list[str]
     prompt_tokens: int
+    tokens: list[str] = field(default_factory=lambda: split_tokens(REPLY))
     started_ns: int = field(default_factory=time.perf_counter_ns)
 
     @property
@@ -582,11 +430,9 @@ class _Generation:
         yield self.generate_done("")
 
     def generate_done(self, response: str) -> dict[str, Any]:
-        context = list(range(1, self.prompt_tokens + len(self.tokens) + 1))
-        done = {"done": True, "done_reason": "stop", "context": context}
-        return {"model": self.model, "created_at": now_rfc3339(), "response": response, **done, **self.metrics()}
+        return {"model": self.model, "created_at": now_rfc3339(), "response": response, "done": True, "done_reason": "stop", **self.metrics()}
 
-    # OpenAI API: /v1/chat/completions and /v1/completions.
+    # OpenAI API: /v1/chat/completions.
 
     def openai_chat_stream(self, chat_id: str, include_usage: bool) -> Iterator[bytes]:
         created = int(time.time())
@@ -615,238 +461,46 @@ class _Generation:
             "usage": self.usage(),
         }
 
-    def openai_completion_stream(self, completion_id: str, include_usage: bool) -> Iterator[bytes]:
-        for token in self.tokens:
-            yield sse_data(self._completion_chunk(completion_id, token, None, include_usage))
-        last = self._completion_chunk(completion_id, "", "stop", include_usage)
-        tail = sse_data(last)
-        if include_usage:
-            tail += sse_data({**last, "choices": [], "usage": self.usage()})
-        yield tail + SSE_DONE
-
-    def _completion_chunk(self, completion_id: str, text: str, finish_reason: str | None, include_usage: bool) -> dict[str, Any]:
-        chunk: dict[str, Any] = {
-            "id": completion_id,
-            "object": "text_completion",
-            "created": int(time.time()),
-            "choices": [{"text": text, "index": 0, "finish_reason": finish_reason}],
-            "model": self.model,
-            "system_fingerprint": "fp_ollama",
-        }
-        if include_usage:
-            chunk["usage"] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}  # Ollama zeroes it until the end
-        return chunk
-
-    def openai_completion(self, completion_id: str) -> dict[str, Any]:
-        return {
-            "id": completion_id,
-            "object": "text_completion",
-            "created": int(time.time()),
-            "model": self.model,
-            "system_fingerprint": "fp_ollama",
-            "choices": [{"text": self.text, "index": 0, "finish_reason": "stop"}],
-            "usage": self.usage(),
-        }
-
-    # OpenAI Responses API: /v1/responses.
-
-    def responses_stream(self, response_id: str, item_id: str) -> Iterator[bytes]:
-        sequence = itertools.count()
-
-        def event(name: str, **data: Any) -> bytes:
-            return sse_event(name, {**data, "type": name, "sequence_number": next(sequence)})
-
-        text_part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
-        new_item = {"id": item_id, "type": "message", "status": "in_progress", "role": "assistant", "content": []}
-        opening = [
-            event("response.created", response=self.response_object(response_id, "in_progress", [], None)),
-            event("response.in_progress", response=self.response_object(response_id, "in_progress", [], None)),
-            event("response.output_item.added", output_index=0, item=new_item),
-            event("response.content_part.added", item_id=item_id, output_index=0, content_index=0, part=text_part),
-        ]
-        for index, token in enumerate(self.tokens):
-            delta = event("response.output_text.delta", item_id=item_id, output_index=0, content_index=0, delta=token, logprobs=[])
-            yield b"".join([*opening, delta]) if index == 0 else delta
-        item = self.response_message(item_id)
-        done_part = {**text_part, "text": self.text}
-        completed = self.response_object(response_id, "completed", [item], self.response_usage())
-        completed["completed_at"] = int(time.time())
-        yield b"".join(
-            [
-                event("response.output_text.done", item_id=item_id, output_index=0, content_index=0, text=self.text, logprobs=[]),
-                event("response.content_part.done", item_id=item_id, output_index=0, content_index=0, part=done_part),
-                event("response.output_item.done", output_index=0, item=item),
-                event("response.completed", response=completed),
-            ]
-        )
-
-    def response_message(self, item_id: str) -> dict[str, Any]:
-        content = [{"type": "output_text", "text": self.text, "annotations": [], "logprobs": []}]
-        return {"id": item_id, "type": "message", "status": "completed", "role": "assistant", "content": content}
-
-    def response_usage(self) -> dict[str, Any]:
-        total = self.prompt_tokens + len(self.tokens)
-        return {
-            "input_tokens": self.prompt_tokens,
-            "output_tokens": len(self.tokens),
-            "total_tokens": total,
-            "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens_details": {"reasoning_tokens": 0},
-        }
-
-    def response_object(self, response_id: str, status: str, output: list[Any], usage: dict[str, Any] | None) -> dict[str, Any]:
-        return {
-            "id": response_id,
-            "object": "response",
-            "created_at": int(time.time()),
-            "completed_at": None,
-            "status": status,
-            "incomplete_details": None,
-            "model": self.model,
-            "previous_response_id": None,
-            "instructions": None,
-            "output": output,
-            "error": None,
-            "tools": [],
-            "tool_choice": "auto",
-            "truncation": "disabled",
-            "parallel_tool_calls": True,
-            "text": {"format": {"type": "text"}},
-            "top_p": 1.0,
-            "presence_penalty": 0,
-            "frequency_penalty": 0,
-            "top_logprobs": 0,
-            "temperature": 1.0,
-            "reasoning": None,
-            "usage": usage,
-            "max_output_tokens": None,
-            "max_tool_calls": None,
-            "store": False,
-            "background": False,
-            "service_tier": "default",
-            "metadata": {},
-            "safety_identifier": None,
-            "prompt_cache_key": None,
-        }
-
-    # Anthropic API: /v1/messages.
-
-    def anthropic_stream(self, message_id: str) -> Iterator[bytes]:
-        start_usage = {"input_tokens": self.prompt_tokens, "output_tokens": 0}
-        start = {"id": message_id, "type": "message", "role": "assistant", "model": self.model, "content": [], "usage": start_usage}
-        opening = [
-            sse_event("message_start", {"type": "message_start", "message": start}),
-            sse_event("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
-        ]
-        for index, token in enumerate(self.tokens):
-            delta = sse_event("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": token}})
-            yield b"".join([*opening, delta]) if index == 0 else delta
-        usage = {"input_tokens": self.prompt_tokens, "output_tokens": len(self.tokens)}
-        yield b"".join(
-            [
-                sse_event("content_block_stop", {"type": "content_block_stop", "index": 0}),
-                sse_event("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": usage}),
-                sse_event("message_stop", {"type": "message_stop"}),
-            ]
-        )
-
-    def anthropic_message(self, message_id: str) -> dict[str, Any]:
-        return {
-            "id": message_id,
-            "type": "message",
-            "role": "assistant",
-            "model": self.model,
-            "content": [{"type": "text", "text": self.text}],
-            "stop_reason": "end_turn",
-            "usage": {"input_tokens": self.prompt_tokens, "output_tokens": len(self.tokens)},
-        }
-
-
-def show_payload(model: ModelInfo) -> dict[str, Any]:
-    """/api/show for a model: what clients read (details, model_info, capabilities), with stand-in text fields."""
-    arch = model.family.replace("-", "_")
-    model_info = {"general.architecture": arch, f"{arch}.context_length": model.context_length, f"{arch}.embedding_length": 3072}
-    return {
-        "license": "Test double licence",
-        "modelfile": f"# Modelfile generated by the Ollama test double\nFROM {model.name}\n",
-        "parameters": 'stop "<|eot_id|>"',
-        "template": "{{ .Prompt }}",
-        "details": model.details(),
-        "model_info": model_info,
-        "capabilities": list(model.capabilities),
-        "modified_at": model.modified_at,
-    }
-
-
-def tags_entry(model: ModelInfo) -> dict[str, Any]:
-    return {"name": model.name, "model": model.name, "modified_at": model.modified_at, "size": model.size, "digest": model.digest, "details": model.details()}
-
-
-def ps_entry(model: ModelInfo, expires_at: float) -> dict[str, Any]:
-    expiry = datetime.fromtimestamp(expires_at, UTC).isoformat().replace("+00:00", "Z")
-    return {
-        "name": model.name,
-        "model": model.name,
-        "size": model.size,
-        "digest": model.digest,
-        "details": model.details(),
-        "expires_at": expiry,
-        "size_vram": model.size,
-        "context_length": 4096,
-    }
-
-
-def openai_model(model_id: str, modified_at: str) -> dict[str, Any]:
-    return {"id": model_id, "object": "model", "created": unix_time(modified_at), "owned_by": model_namespace(model_id)}
-
-
-def is_zero_duration(value: Any) -> bool:
-    """Whether a keep_alive value means zero (0, "0", "0s", ...), which unloads the model."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return value == 0
-    return isinstance(value, str) and re.fullmatch(r"0+(\.0+)?(ns|us|ms|s|m|h)?", value.strip()) is not None
-
 
 # --- Routing (gin v1.10: exact routes, one ":param" segment, trailing-slash redirects, 404/405) ----------------------
 
-# Registration order matters: it is the order of the methods in a 405's Allow header.
-_ROUTES: tuple[tuple[str, str, str], ...] = (
+# server/routes.go's routes; registration order matters: it is the order of the methods in a 405's Allow header.
+# A route whose handler is None is routed but not served (501): no test reaches it.
+_ROUTES: tuple[tuple[str, str, str | None], ...] = (
     ("HEAD", "/", "_root"),
     ("GET", "/", "_root"),
     ("HEAD", "/api/version", "_version"),
     ("GET", "/api/version", "_version"),
     ("GET", "/api/status", "_status"),
     ("POST", "/api/pull", "_pull"),
-    ("POST", "/api/push", "_push"),
+    ("POST", "/api/push", None),
     ("HEAD", "/api/tags", "_tags"),
     ("GET", "/api/tags", "_tags"),
     ("POST", "/api/show", "_show"),
-    ("DELETE", "/api/delete", "_delete"),
-    ("POST", "/api/me", "_me"),
-    ("POST", "/api/signout", "_signout"),
-    ("DELETE", "/api/user/keys/:encodedKey", "_signout"),
-    ("POST", "/api/create", "_create"),
+    ("DELETE", "/api/delete", None),
+    ("POST", "/api/me", None),
+    ("POST", "/api/signout", None),
+    ("DELETE", "/api/user/keys/:encodedKey", None),
+    ("POST", "/api/create", None),
     ("POST", "/api/blobs/:digest", "_blob_upload"),
     ("HEAD", "/api/blobs/:digest", "_blob_head"),
-    ("POST", "/api/copy", "_copy"),
-    ("POST", "/api/experimental/web_search", "_web_search"),
-    ("POST", "/api/experimental/web_fetch", "_web_fetch"),
-    ("GET", "/api/experimental/model-recommendations", "_recommendations"),
-    ("GET", "/api/ps", "_ps"),
+    ("POST", "/api/copy", None),
+    ("POST", "/api/experimental/web_search", None),
+    ("POST", "/api/experimental/web_fetch", None),
+    ("GET", "/api/experimental/model-recommendations", None),
+    ("GET", "/api/ps", None),
     ("POST", "/api/generate", "_generate"),
     ("POST", "/api/chat", "_chat"),
     ("POST", "/api/embed", "_embed"),
-    ("POST", "/api/embeddings", "_embeddings"),
+    ("POST", "/api/embeddings", None),
     ("POST", "/v1/chat/completions", "_v1_chat"),
-    ("POST", "/v1/completions", "_v1_completions"),
-    ("POST", "/v1/embeddings", "_v1_embeddings"),
+    ("POST", "/v1/completions", None),
+    ("POST", "/v1/embeddings", None),
     ("GET", "/v1/models", "_v1_models"),
-    ("GET", "/v1/models/:model", "_v1_model"),
-    ("POST", "/v1/responses", "_v1_responses"),
-    ("POST", "/v1/audio/transcriptions", "_v1_transcriptions"),
-    ("POST", "/v1/messages", "_v1_messages"),
+    ("GET", "/v1/models/:model", None),
+    ("POST", "/v1/responses", None),
+    ("POST", "/v1/audio/transcriptions", None),
+    ("POST", "/v1/messages", None),
 )
 
 ROUTES: tuple[tuple[str, str], ...] = tuple((method, pattern) for method, pattern, _handler in _ROUTES)
@@ -854,7 +508,7 @@ ROUTES: tuple[tuple[str, str], ...] = tuple((method, pattern) for method, patter
 
 @dataclass(frozen=True)
 class _Resolution:
-    handler: str | None = None
+    route: tuple[str, str, str | None] | None = None
     params: dict[str, str] = field(default_factory=dict)
     redirect_to: str | None = None
     allowed: tuple[str, ...] = ()  # methods that do have the path, for a 405
@@ -874,11 +528,11 @@ def _match(pattern: str, path: str) -> dict[str, str] | None:
 
 
 def resolve_route(method: str, path: str) -> _Resolution:
-    """What gin does with a request: a handler, a trailing-slash redirect, a 405 (with the allowed methods) or a 404."""
-    for route_method, pattern, handler in _ROUTES:
-        params = _match(pattern, path) if route_method == method else None
+    """What gin does with a request: a route, a trailing-slash redirect, a 405 (with the allowed methods) or a 404."""
+    for route in _ROUTES:
+        params = _match(route[1], path) if route[0] == method else None
         if params is not None:
-            return _Resolution(handler=handler, params=params)
+            return _Resolution(route=route, params=params)
     if method != "CONNECT" and path != "/":
         toggled = path[:-1] if path.endswith("/") else path + "/"
         if any(route_method == method and _match(pattern, toggled) is not None for route_method, pattern, _handler in _ROUTES):
@@ -908,27 +562,17 @@ def _content_length(headers: Message) -> int:
 
 
 class _Body:
-    """A request body read lazily in either framing (Content-Length or chunked), never held whole unless asked.
+    """A request body read lazily in either framing (Content-Length or chunked), never held whole unless asked."""
 
-    It counts what it reads and calls ``on_first_read`` before reading, which sends a pending ``100 Continue``.
-    """
-
-    def __init__(self, rfile: io.BufferedIOBase, headers: Message, on_first_read: Callable[[], None]) -> None:
+    def __init__(self, rfile: io.BufferedIOBase, headers: Message) -> None:
         encoding = (headers.get("Transfer-Encoding") or "").strip().lower()
         if encoding not in ("", "chunked"):
             raise _BadRequest("Unsupported transfer encoding", 501)
         self.chunked = encoding == "chunked"
         self._rfile = rfile
         self._left = 0 if self.chunked else _content_length(headers)
-        self._on_first_read: Callable[[], None] | None = on_first_read
         self.finished = not self.chunked and self._left == 0
         self.size = 0
-
-    def unread(self) -> int | None:
-        """Bytes still to come when the length is known; None for an unfinished chunked body."""
-        if self.finished:
-            return 0
-        return None if self.chunked else self._left
 
     def chunks(self, size: int = COPY_CHUNK_SIZE) -> Iterator[bytes]:
         while not self.finished:
@@ -940,10 +584,6 @@ class _Body:
         return b"".join(self.chunks())
 
     def _next(self, size: int) -> bytes:
-        announce = self._on_first_read
-        if announce is not None:
-            self._on_first_read = None
-            announce()
         if self.chunked and self._left == 0:
             self._left = self._chunk_size()
             if self._left == 0:
@@ -983,15 +623,6 @@ class _Body:
 
 # --- The HTTP handler -----------------------------------------------------------------------------------------------
 
-
-class _Style(enum.Enum):
-    """Which API's error shape a handler answers with."""
-
-    NATIVE = "native"
-    OPENAI = "openai"
-    ANTHROPIC = "anthropic"
-
-
 _DIGEST = re.compile(r"sha256[:-][0-9a-fA-F]{64}")
 
 
@@ -1006,14 +637,10 @@ class _Handler(BaseHTTPRequestHandler):
     # Per-request state, reset by parse_request.
     _body: _Body | None = None
     _path: str = "/"
-    _stream_id: str | None = None
     _gate: StreamGate | None = None
-    _gated: bool = False
     _extra_headers: list[tuple[str, str]]
     _recorded: bool = False
     _started: bool = False
-    _expect_continue: bool = False
-    _continue_sent: bool = False
 
     def __getattr__(self, name: str) -> Any:
         # Go serves any method token; sending them all through one dispatcher gives unknown ones gin's 404/405.
@@ -1022,19 +649,12 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def parse_request(self) -> bool:
-        self._body, self._path, self._stream_id, self._gate, self._gated = None, "/", None, None, False
+        self._body, self._path, self._gate = None, "/", None
         self._extra_headers, self._recorded, self._started = [], False, False
-        self._expect_continue = self._continue_sent = False
         return super().parse_request()
 
-    def handle_expect_100(self) -> bool:
-        # Like Go, answer 100 Continue only once the body is read, so a refused upload is never sent.
-        self._expect_continue = True
-        return True
-
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it so
-        if self.server.double.verbose:
-            super().log_message(format, *args)
+        pass  # the records are the log
 
     @property
     def double(self) -> OllamaDouble:
@@ -1050,29 +670,30 @@ class _Handler(BaseHTTPRequestHandler):
         except (ConnectionError, TimeoutError):
             self.close_connection = True
         finally:
-            self._settle_body()
+            if self._body is not None and not self._body.finished:
+                self.close_connection = True  # what is left of the body would be read as the next request
             if self._gate is not None:
                 self._gate.finished.set()
 
     def _serve(self) -> None:
         target = urlsplit(self.path)
         self._path = unquote(target.path) or "/"
-        self._stream_id = self.headers.get(STREAM_ID_HEADER)
-        if self._stream_id:
-            self._gate = self.double.gate(self._stream_id)
-            self._gate.arrived.set()
-        self._body = _Body(self.rfile, self.headers, self._send_continue)
+        stream_id = self.headers.get(STREAM_ID_HEADER)
+        if stream_id:
+            self._gate = self.double.gate(stream_id)
+        self._body = _Body(self.rfile, self.headers)
         host = self._request_host(target.netloc)
         resolution = resolve_route(self.command, self._path)
         if resolution.redirect_to is not None:
             self._redirect(resolution.redirect_to, target.query)
         elif not self._cors_passes(host) or not self._host_passes(host):
             return
-        elif resolution.handler is None:
+        elif resolution.route is None:
             self._route_miss(resolution.allowed)
+        elif resolution.route[2] is None:
+            self._send_json(501, {"error": f"the Ollama test double does not serve {self.command} {resolution.route[1]}"})
         else:
-            self._gated = self._gate is not None
-            getattr(self, resolution.handler)(resolution.params)
+            getattr(self, resolution.route[2])(resolution.params)
 
     def _request_host(self, url_host: str) -> str:
         """The host Go puts in Request.Host: from an absolute URL, else the Host header, which HTTP/1.1 requires once."""
@@ -1087,15 +708,14 @@ class _Handler(BaseHTTPRequestHandler):
         origin = (self.headers.get("Origin") or "").strip()
         if not origin or origin in (f"http://{host}", f"https://{host}"):
             return True  # no Origin, or a same-origin fetch: not a CORS request
-        policy = self.double.origin_policy
-        if not policy.allows(origin):
+        if not origin_allowed(origin):
             self._send(403)
             return False
-        if self.command == "OPTIONS":
-            self._extra_headers = policy.preflight_headers(origin)
+        preflight = self.command == "OPTIONS"
+        self._extra_headers = cors_headers(origin, preflight=preflight)
+        if preflight:
             self._send(204)
             return False
-        self._extra_headers = policy.normal_headers(origin)
         return True
 
     def _host_passes(self, host: str) -> bool:
@@ -1130,26 +750,6 @@ class _Handler(BaseHTTPRequestHandler):
             text = f"{problem.status} {HTTPStatus(problem.status).phrase}: {problem}"
             self._send(problem.status, text.encode(), TEXT_UTF8, [("Connection", "close")])
 
-    def _settle_body(self) -> None:
-        """Consume a small unread body to keep the connection, as Go does; otherwise close it after the reply."""
-        body = self._body
-        if body is None or body.finished or self.close_connection:
-            return
-        left = body.unread()
-        if (self._expect_continue and not self._continue_sent) or left is None or left > UNREAD_BODY_DRAIN_LIMIT:
-            self.close_connection = True  # a client waiting for 100 Continue sends nothing more; a big body is not worth reading
-            return
-        try:
-            for _chunk in body.chunks():
-                pass
-        except (ConnectionError, TimeoutError, _BadRequest):
-            self.close_connection = True
-
-    def _send_continue(self) -> None:
-        if self._expect_continue and not self._continue_sent:
-            self._continue_sent = True
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-
     # Replies.
 
     def _record(self, status: int) -> None:
@@ -1159,14 +759,11 @@ class _Handler(BaseHTTPRequestHandler):
         host, port = self.client_address[:2]
         record = RecordedRequest(
             method=self.command,
-            target=self.path,
             path=self._path,
-            http_version=self.request_version,
             headers=tuple(self.headers.items()),
             client_address=(str(host), int(port)),
             body_size=self._body.size if self._body else 0,
             status=status,
-            stream_id=self._stream_id,
         )
         self.double._append_record(record)
 
@@ -1174,7 +771,6 @@ class _Handler(BaseHTTPRequestHandler):
         """Record the exchange, then send the status line and headers: the record exists before the client sees a byte."""
         self._record(status)
         self._started = True
-        self.log_request(status)
         self.send_response_only(status)
         self.send_header("Date", self.date_time_string())
         for name, value in [*headers, *self._extra_headers]:
@@ -1182,31 +778,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _send(self, status: int, body: bytes = b"", content_type: str | None = None, headers: Sequence[tuple[str, str]] = ()) -> None:
-        """A reply of known length; HEAD gets the same headers without the body, as from Go. Held whole when gated."""
-        gate = self._gate if self._gated else None
-        if gate is not None:
-            gate.hold(self.double.gate_timeout)
+        """A reply of known length; HEAD gets the same headers without the body, as from Go."""
         bodiless = status in (204, 304)
         fields = [("Content-Type", content_type)] if content_type else []
         fields += [] if bodiless else [("Content-Length", str(len(body)))]
         self._begin(status, [*fields, *headers])
         if body and not bodiless and self.command != "HEAD":
             self.wfile.write(body)
-        if gate is not None:
-            gate.first_chunk_sent.set()
 
     def _send_json(self, status: int, value: Any, content_type: str = JSON_UTF8, *, trailing_newline: bool = False) -> None:
         # gin's c.JSON writes no newline; the /v1 writers use json.Encoder, which ends with one.
         self._send(status, dumps(value) + (b"\n" if trailing_newline else b""), content_type)
 
-    def _send_stream(self, content_type: str, units: Iterable[bytes], headers: Sequence[tuple[str, str]] = ()) -> None:
+    def _send_stream(self, content_type: str, units: Iterable[bytes]) -> None:
         """A streamed reply, one flush per unit; when gated, the first unit goes out and the rest waits for release."""
         chunked = self.request_version != "HTTP/1.0"
         if not chunked:
             self.close_connection = True  # HTTP/1.0 has no chunking: the end of the body is the end of the connection
         framing = [("Transfer-Encoding", "chunked")] if chunked else []
-        self._begin(200, [("Content-Type", content_type), *headers, *framing])
-        gate = self._gate if self._gated else None
+        self._begin(200, [("Content-Type", content_type), *framing])
+        gate = self._gate
         try:
             for index, unit in enumerate(unit for unit in units if unit):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(unit), unit) if chunked else unit)
@@ -1216,71 +807,43 @@ class _Handler(BaseHTTPRequestHandler):
             if chunked:
                 self.wfile.write(b"0\r\n\r\n")
         except (ConnectionError, TimeoutError):
-            if gate is not None:
-                gate.client_gone = True
             self.close_connection = True
 
-    def _error(self, status: int, message: str, style: _Style = _Style.NATIVE) -> None:
-        if style is _Style.OPENAI:
+    def _error(self, status: int, message: str, *, openai: bool = False) -> None:
+        if openai:
             self._send_json(status, openai_error(status, message), JSON_PLAIN, trailing_newline=True)
-        elif style is _Style.ANTHROPIC:
-            self._send_json(status, anthropic_error(status, message))
         else:
             self._send_json(status, {"error": message})
 
     # Handler helpers.
 
-    def _read_json(self, style: _Style = _Style.NATIVE) -> dict[str, Any] | None:
+    def _read_json(self, *, openai: bool = False) -> dict[str, Any] | None:
         """The JSON object body, or None after answering 400 as Ollama does for an empty or malformed one."""
         assert self._body is not None
         raw = self._body.read_all()
         if not raw.strip():
-            self._error(400, "missing request body" if style is _Style.NATIVE else "EOF", style)
+            self._error(400, "EOF" if openai else "missing request body", openai=openai)
             return None
         try:
             value = json.loads(raw)
         except ValueError as problem:
-            self._error(400, f"invalid JSON: {problem}", style)
+            self._error(400, f"invalid JSON: {problem}", openai=openai)
             return None
         if not isinstance(value, dict):
-            self._error(400, f"json: cannot unmarshal {type(value).__name__} into a request object", style)
+            self._error(400, f"json: cannot unmarshal {type(value).__name__} into a request object", openai=openai)
             return None
         return value
 
-    def _find_model(self, name: Any, style: _Style, *, required: bool) -> ModelInfo | None:
+    def _find_model(self, name: Any, *, required: bool, openai: bool = False) -> ModelInfo | None:
         """The named model, or None after answering 400 (no name, where the handler requires one) or 404."""
         name = name if isinstance(name, str) else ""
         if required and not name:
-            self._error(400, "model is required", style)
+            self._error(400, "model is required", openai=openai)
             return None
-        model = self.double.catalogue.find(name)
+        model = find_model(name)
         if model is None:
-            self._error(404, f"model '{name}' not found", style)
+            self._error(404, f"model '{name}' not found", openai=openai)
         return model
-
-    def _generation(self, model: ModelInfo, requested_name: str, prompt: Any) -> _Generation:
-        self.double.catalogue.mark_loaded(model)
-        return _Generation(model=requested_name, tokens=split_tokens(self.double.reply), prompt_tokens=count_tokens(prompt))
-
-    def _load_only(self, model: ModelInfo, name: str, keep_alive: Any, key: str, empty: Any) -> None:
-        """A request with nothing to generate only loads the model, or unloads it when keep_alive is zero."""
-        unload = is_zero_duration(keep_alive)
-        if unload:
-            self.double.catalogue.unload(model)
-        else:
-            self.double.catalogue.mark_loaded(model)
-        reply = {"model": name, "created_at": now_rfc3339(), key: empty, "done": True, "done_reason": "unload" if unload else "load"}
-        self._send_json(200, reply)
-
-    def _progress(self, body: dict[str, Any], steps: Iterator[dict[str, Any]]) -> None:
-        """Pull, push and create: NDJSON progress by default, or only the last status with ``stream: false``."""
-        if body.get("stream") is False:
-            last: dict[str, Any] = {}
-            for step in steps:
-                last = step
-            self._send_json(200, last, JSON_PLAIN)
-        else:
-            self._send_stream(NDJSON, (ndjson_line(step) for step in steps))
 
     # Health and model information.
 
@@ -1295,27 +858,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(200, {"cloud": {"disabled": disabled, "source": "env" if disabled else "none"}})
 
     def _tags(self, _params: dict[str, str]) -> None:
-        self._send_json(200, {"models": [tags_entry(model) for model in self.double.catalogue.all()]})
+        self._send_json(200, {"models": [tags_entry(model) for model in MODELS]})
 
     def _show(self, _params: dict[str, str]) -> None:
         body = self._read_json()
-        if body is not None and (model := self._find_model(body.get("model") or body.get("name"), _Style.NATIVE, required=True)):
+        if body is not None and (model := self._find_model(body.get("model") or body.get("name"), required=True)):
             self._send_json(200, show_payload(model))
-
-    def _ps(self, _params: dict[str, str]) -> None:
-        self._send_json(200, {"models": [ps_entry(model, expiry) for model, expiry in self.double.catalogue.loaded()]})
 
     # Native inference.
 
     def _generate(self, _params: dict[str, str]) -> None:
         body = self._read_json()
-        if body is None or not (model := self._find_model(body.get("model"), _Style.NATIVE, required=False)):
+        if body is None or not self._find_model(body.get("model"), required=False):
             return
-        name = str(body["model"])
-        if not body.get("prompt") and not body.get("images"):
-            self._load_only(model, name, body.get("keep_alive"), "response", "")
-            return
-        generation = self._generation(model, name, body.get("prompt"))
+        generation = _Generation(str(body["model"]), count_tokens(body.get("prompt")))
         if body.get("stream") is False:
             self._send_json(200, generation.generate_done(generation.text))
         else:
@@ -1323,13 +879,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _chat(self, _params: dict[str, str]) -> None:
         body = self._read_json()
-        if body is None or not (model := self._find_model(body.get("model"), _Style.NATIVE, required=True)):
+        if body is None or not self._find_model(body.get("model"), required=True):
             return
-        name = str(body["model"])
-        if not body.get("messages"):
-            self._load_only(model, name, body.get("keep_alive"), "message", {"role": "assistant", "content": ""})
-            return
-        generation = self._generation(model, name, body.get("messages"))
+        generation = _Generation(str(body["model"]), count_tokens(body.get("messages")))
         if body.get("stream") is False:
             self._send_json(200, generation.chat_done(generation.text))
         else:
@@ -1337,30 +889,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _embed(self, _params: dict[str, str]) -> None:
         body = self._read_json()
-        if body is None or not (model := self._find_model(body.get("model"), _Style.NATIVE, required=False)):
+        if body is None or not self._find_model(body.get("model"), required=False):
             return
         inputs = _embed_inputs(body.get("input"))
         if inputs is None:
             self._error(400, "invalid input type")
             return
-        self.double.catalogue.mark_loaded(model)
-        embeddings = [embedding_of(text, _dimensions(body)) for text in inputs]
-        reply: dict[str, Any] = {"model": body["model"], "embeddings": embeddings}
+        reply: dict[str, Any] = {"model": body["model"], "embeddings": [embedding_of(text) for text in inputs]}
         if inputs:
             reply |= {"total_duration": 1_000_000, "load_duration": 100_000, "prompt_eval_count": count_tokens(inputs)}
         self._send_json(200, reply)
 
-    def _embeddings(self, _params: dict[str, str]) -> None:
-        body = self._read_json()
-        if body is None or not (model := self._find_model(body.get("model"), _Style.NATIVE, required=True)):
-            return
-        prompt = body.get("prompt") or ""
-        self.double.catalogue.mark_loaded(model)
-        self._send_json(200, {"embedding": embedding_of(prompt) if prompt else []})
-
     # Model management.
 
     def _pull(self, _params: dict[str, str]) -> None:
+        """Progress as NDJSON, or only the last status with ``stream: false``; the installed models stay as they are."""
         body = self._read_json()
         if body is None:
             return
@@ -1368,66 +911,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not name:
             self._error(400, "invalid model name")
             return
-        self._progress(body, self._pull_steps(self.double.catalogue.find(name) or ModelInfo(name)))
-
-    def _pull_steps(self, model: ModelInfo) -> Iterator[dict[str, Any]]:
-        yield {"status": "pulling manifest"}
-        yield {"status": f"pulling {model.digest[:12]}", "digest": f"sha256:{model.digest}", "total": model.size, "completed": model.size}
-        yield {"status": "verifying sha256 digest"}
-        yield {"status": "writing manifest"}
-        self.double.catalogue.add(model)
-        yield {"status": "success"}
-
-    def _push(self, _params: dict[str, str]) -> None:
-        body = self._read_json()
-        if body is not None and (model := self._find_model(body.get("model") or body.get("name"), _Style.NATIVE, required=True)):
-            self._progress(body, _push_steps(model))
-
-    def _create(self, _params: dict[str, str]) -> None:
-        body = self._read_json()
-        if body is None:
-            return
-        name = normalize_model_name(str(body.get("model") or body.get("name") or ""))
-        files = body.get("files") or {}
-        if not name:
-            self._error(400, "invalid model name")
-        elif not isinstance(files, dict) or not all(isinstance(digest, str) and _DIGEST.fullmatch(digest) for digest in files.values()):
-            self._error(400, "invalid digest format")
+        steps = [{"status": "pulling manifest"}, {"status": "verifying sha256 digest"}, {"status": "writing manifest"}, {"status": "success"}]
+        if body.get("stream") is False:
+            self._send_json(200, steps[-1], JSON_PLAIN)
         else:
-            self._progress(body, self._create_steps(ModelInfo(name), list(files.values())))
-
-    def _create_steps(self, model: ModelInfo, digests: list[str]) -> Iterator[dict[str, Any]]:
-        for digest in digests:
-            yield {"status": f"using existing layer {digest.replace('-', ':', 1)}"}
-        yield {"status": "writing manifest"}
-        self.double.catalogue.add(model)
-        yield {"status": "success"}
-
-    def _delete(self, _params: dict[str, str]) -> None:
-        body = self._read_json()
-        if body is None:
-            return
-        name = str(body.get("model") or body.get("name") or "")
-        if not name:
-            self._error(400, 'name "" is invalid')
-        elif not self.double.catalogue.remove(name):
-            self._error(404, f"model '{name}' not found")
-        else:
-            self._send(200)
-
-    def _copy(self, _params: dict[str, str]) -> None:
-        body = self._read_json()
-        if body is None:
-            return
-        source, destination = str(body.get("source") or ""), normalize_model_name(str(body.get("destination") or ""))
-        model = self.double.catalogue.find(source)
-        if not destination:
-            self._error(400, f"destination {json.dumps(body.get('destination') or '')} is invalid")
-        elif model is None:
-            self._error(404, f"model {json.dumps(source)} not found")
-        else:
-            self.double.catalogue.add(ModelInfo(destination, model.family, model.parameter_size, model.quantization_level, model.size, model.capabilities))
-            self._send(200)
+            self._send_stream(NDJSON, (ndjson_line(step) for step in steps))
 
     def _blob_head(self, params: dict[str, str]) -> None:
         digest = params["digest"]
@@ -1458,134 +946,28 @@ class _Handler(BaseHTTPRequestHandler):
         os.replace(received, final)
         self._send(201)
 
-    # ollama.com account and cloud features.
-
-    def _me(self, _params: dict[str, str]) -> None:
-        key = base64.urlsafe_b64encode(b"ssh-ed25519 test-double-key").decode().rstrip("=")
-        url = f"https://ollama.com/connect?name={quote(self.double.hostname)}&key={key}"
-        self._send_json(401, {"error": "unauthorized", "signin_url": url})
-
-    def _signout(self, _params: dict[str, str]) -> None:
-        self._error(401, "you are not currently signed in")
-
-    def _web_search(self, _params: dict[str, str]) -> None:
-        self._cloud_proxy("web search is unavailable")
-
-    def _web_fetch(self, _params: dict[str, str]) -> None:
-        self._cloud_proxy("web fetch is unavailable")
-
-    def _cloud_proxy(self, unavailable: str) -> None:
-        assert self._body is not None
-        if not self._body.read_all().strip():
-            self._error(400, "missing request body")
-        elif self.double.cloud_disabled:
-            self._error(403, f"ollama cloud is disabled: {unavailable}")
-        else:
-            self._error(401, "unauthorized")  # what ollama.com answers for a server that is not signed in
-
-    def _recommendations(self, _params: dict[str, str]) -> None:
-        recommendation = {"model": "llama3.2", "description": "Meta's Llama 3.2, 3B", "context_length": 131_072}
-        self._send_json(200, {"recommendations": [recommendation]})
-
     # OpenAI-compatible API.
 
     def _v1_chat(self, _params: dict[str, str]) -> None:
-        body = self._read_json(_Style.OPENAI)
+        body = self._read_json(openai=True)
         if body is None:
             return
         if not body.get("messages"):
-            self._error(400, "[] is too short - 'messages'", _Style.OPENAI)
+            self._error(400, "[] is too short - 'messages'", openai=True)
             return
-        if not (model := self._find_model(body.get("model"), _Style.OPENAI, required=True)):
+        if not self._find_model(body.get("model"), required=True, openai=True):
             return
-        generation = self._generation(model, str(body["model"]), body.get("messages"))
+        generation = _Generation(str(body["model"]), count_tokens(body.get("messages")))
         chat_id = f"chatcmpl-{random.randrange(999)}"
         if body.get("stream") is True:
-            self._send_stream(SSE, generation.openai_chat_stream(chat_id, _include_usage(body)))
+            options = body.get("stream_options")
+            include_usage = isinstance(options, dict) and options.get("include_usage") is True
+            self._send_stream(SSE, generation.openai_chat_stream(chat_id, include_usage))
         else:
             self._send_json(200, generation.openai_chat_completion(chat_id), JSON_PLAIN, trailing_newline=True)
 
-    def _v1_completions(self, _params: dict[str, str]) -> None:
-        body = self._read_json(_Style.OPENAI)
-        if body is None or not (model := self._find_model(body.get("model"), _Style.OPENAI, required=False)):
-            return
-        generation = self._generation(model, str(body["model"]), body.get("prompt"))
-        completion_id = f"cmpl-{random.randrange(999)}"
-        if body.get("stream") is True:
-            self._send_stream(SSE, generation.openai_completion_stream(completion_id, _include_usage(body)))
-        else:
-            self._send_json(200, generation.openai_completion(completion_id), JSON_PLAIN, trailing_newline=True)
-
-    def _v1_embeddings(self, _params: dict[str, str]) -> None:
-        body = self._read_json(_Style.OPENAI)
-        if body is None:
-            return
-        encoding = str(body.get("encoding_format") or "")
-        inputs = _embed_inputs([""] if body.get("input") == "" else body.get("input"))
-        if encoding and encoding.lower() not in ("float", "base64"):
-            self._error(400, f"Invalid value for 'encoding_format' = {encoding}. Supported values: ['float', 'base64'].", _Style.OPENAI)
-        elif not inputs:
-            self._error(400, "invalid input", _Style.OPENAI)
-        elif model := self._find_model(body.get("model"), _Style.OPENAI, required=False):
-            self.double.catalogue.mark_loaded(model)
-            vectors = [embedding_of(text, _dimensions(body)) for text in inputs]
-            data = [{"object": "embedding", "embedding": float32_base64(v) if encoding.lower() == "base64" else v, "index": i} for i, v in enumerate(vectors)]
-            usage = {"prompt_tokens": count_tokens(inputs), "total_tokens": count_tokens(inputs)}
-            self._send_json(200, {"object": "list", "data": data, "model": body["model"], "usage": usage}, JSON_PLAIN, trailing_newline=True)
-
     def _v1_models(self, _params: dict[str, str]) -> None:
-        # Go leaves the slice nil for no models, which encodes as null.
-        data = [openai_model(model.name, model.modified_at) for model in self.double.catalogue.all()] or None
-        self._send_json(200, {"object": "list", "data": data}, JSON_PLAIN, trailing_newline=True)
-
-    def _v1_model(self, params: dict[str, str]) -> None:
-        if model := self._find_model(params["model"], _Style.OPENAI, required=False):
-            self._send_json(200, openai_model(params["model"], model.modified_at), JSON_PLAIN, trailing_newline=True)
-
-    def _v1_responses(self, _params: dict[str, str]) -> None:
-        body = self._read_json(_Style.OPENAI)
-        if body is None or not (model := self._find_model(body.get("model"), _Style.OPENAI, required=True)):
-            return
-        generation = self._generation(model, str(body["model"]), [body.get("instructions"), body.get("input")])
-        response_id, item_id = f"resp_{random.randrange(999_999)}", f"msg_{random.randrange(999_999)}"
-        if body.get("stream") is True:
-            self._send_stream(SSE, generation.responses_stream(response_id, item_id), [("Cache-Control", "no-cache"), ("Connection", "keep-alive")])
-            return
-        reply = generation.response_object(response_id, "completed", [generation.response_message(item_id)], generation.response_usage())
-        reply["completed_at"] = int(time.time())
-        self._send_json(200, reply, JSON_PLAIN, trailing_newline=True)
-
-    def _v1_transcriptions(self, _params: dict[str, str]) -> None:
-        assert self._body is not None
-        for _chunk in self._body.chunks():
-            pass  # the multipart audio upload is read and ignored
-        self._send_json(200, {"text": self.double.reply}, JSON_PLAIN, trailing_newline=True)
-
-    def _v1_messages(self, _params: dict[str, str]) -> None:
-        body = self._read_json(_Style.ANTHROPIC)
-        if body is None:
-            return
-        max_tokens = body.get("max_tokens")
-        if not body.get("model"):
-            self._error(400, "model is required", _Style.ANTHROPIC)
-        elif not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens <= 0:
-            self._error(400, "max_tokens is required and must be positive", _Style.ANTHROPIC)
-        elif not body.get("messages"):
-            self._error(400, "messages is required", _Style.ANTHROPIC)
-        elif model := self._find_model(body.get("model"), _Style.ANTHROPIC, required=True):
-            generation = self._generation(model, str(body["model"]), [body.get("system"), body.get("messages")])
-            message_id = f"msg_{secrets.token_hex(12)}"
-            if body.get("stream") is True:
-                self._send_stream(SSE, generation.anthropic_stream(message_id), [("Cache-Control", "no-cache"), ("Connection", "keep-alive")])
-            else:
-                self._send_json(200, generation.anthropic_message(message_id), JSON_PLAIN)
-
-
-def _push_steps(model: ModelInfo) -> Iterator[dict[str, Any]]:
-    yield {"status": "retrieving manifest"}
-    yield {"status": f"pushing {model.digest[:12]}", "digest": f"sha256:{model.digest}", "total": model.size, "completed": model.size}
-    yield {"status": "pushing manifest"}
-    yield {"status": "success"}
+        self._send_json(200, {"object": "list", "data": [openai_model(model) for model in MODELS]}, JSON_PLAIN, trailing_newline=True)
 
 
 def _embed_inputs(value: Any) -> list[str] | None:
@@ -1597,16 +979,6 @@ def _embed_inputs(value: Any) -> list[str] | None:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return list(value)
     return None
-
-
-def _dimensions(body: dict[str, Any]) -> int:
-    value = body.get("dimensions")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else EMBEDDING_SIZE
-
-
-def _include_usage(body: dict[str, Any]) -> bool:
-    options = body.get("stream_options")
-    return isinstance(options, dict) and options.get("include_usage") is True
 
 
 def _store_body(body: _Body, directory: Path) -> tuple[Path, str]:
@@ -1689,14 +1061,10 @@ class OllamaDouble:
     """An Ollama test double serving HTTP on a background thread; use it as a context manager or call start()/close().
 
     host, port: where to listen; port 0 takes a free port (read it back from ``port`` or ``url``). ``"::1"`` binds IPv6.
-    origins: extra allowed CORS origins, like OLLAMA_ORIGINS entries (``"*"`` allows all). ValueError where Ollama would
-        refuse to start.
+        The Host check is on, as in Ollama, only when that address is loopback.
     hostname: the name the Host check accepts as this machine's (default: socket.gethostname()).
-    host_check: force the Host check on or off; None (default) does what Ollama does, on only for a loopback listener.
-        False lets a loopback-bound double act like ``OLLAMA_HOST=0.0.0.0`` without exposing a port.
-    models: installed models, as ModelInfo or names; reply: the text every generation produces, split into word tokens.
-    gate_timeout: how long a gated reply waits for release() before it goes on by itself and records ``timed_out``.
-    cloud_disabled: act as with OLLAMA_NO_CLOUD=1. version: what /api/version reports. verbose: log requests to stderr.
+    gate_timeout: how long a gated stream waits for release() before it goes on by itself and records ``timed_out``.
+    cloud_disabled: act as with OLLAMA_NO_CLOUD=1 (an attribute a test may change). version: what /api/version reports.
     """
 
     def __init__(
@@ -1704,22 +1072,14 @@ class OllamaDouble:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        origins: Sequence[str] = (),
         hostname: str | None = None,
-        host_check: bool | None = None,
-        models: Sequence[ModelInfo | str] = DEFAULT_MODELS,
-        reply: str = DEFAULT_REPLY,
         gate_timeout: float = DEFAULT_GATE_TIMEOUT,
         cloud_disabled: bool = False,
         version: str = DEFAULT_VERSION,
-        verbose: bool = False,
     ) -> None:
         self.bind_host, self.bind_port = host, port
-        self.origin_policy = OriginPolicy(origins)
         self.hostname = socket.gethostname() if hostname is None else hostname
-        self.reply, self.gate_timeout, self.cloud_disabled, self.version, self.verbose = reply, gate_timeout, cloud_disabled, version, verbose
-        self.catalogue = _Catalogue([model if isinstance(model, ModelInfo) else ModelInfo(normalize_model_name(model)) for model in models])
-        self._host_check = host_check
+        self.gate_timeout, self.cloud_disabled, self.version = gate_timeout, cloud_disabled, version
         self._records: list[RecordedRequest] = []
         self._records_lock = threading.Lock()
         self._gates: dict[str, StreamGate] = {}
@@ -1783,9 +1143,7 @@ class OllamaDouble:
 
     @property
     def host_check_enabled(self) -> bool:
-        """Whether Host values are checked: forced by ``host_check``, else as Ollama, only on a loopback listener."""
-        if self._host_check is not None:
-            return self._host_check
+        """Whether Host values are checked: as in Ollama, only on a loopback listener."""
         addr = parse_ip(self.host)
         return addr is not None and _unmapped(addr).is_loopback
 
@@ -1797,16 +1155,11 @@ class OllamaDouble:
         with self._records_lock:
             return list(self._records)
 
-    def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:
-        """The recorded requests for one path (as routed, percent-decoded), optionally of one method."""
-        return [record for record in self.requests if record.path == path and (method is None or record.method == method)]
-
     def reset(self) -> None:
-        """Forget requests and gates (releasing held replies), restore the initial models, delete uploaded blobs."""
+        """Forget requests and gates (releasing held replies), delete uploaded blobs."""
         with self._records_lock:
             self._records.clear()
         self._release_all(forget=True)
-        self.catalogue.reset()
         if self._blob_dir is not None:
             for path in self._blob_dir.iterdir():
                 path.unlink(missing_ok=True)
@@ -1822,23 +1175,9 @@ class OllamaDouble:
         with self._gates_lock:
             return self._gates.setdefault(stream_id, StreamGate(stream_id))
 
-    def wait_for_first_chunk(self, stream_id: str, timeout: float = DEFAULT_GATE_TIMEOUT) -> bool:
-        """Block until the first chunk of that request's reply has been written (bounded); True if it was."""
-        return self.gate(stream_id).first_chunk_sent.wait(timeout)
-
     def release(self, stream_id: str) -> None:
         """Let that request's reply go on; may be called before the request arrives."""
         self.gate(stream_id).released.set()
-
-    def wait_finished(self, stream_id: str, timeout: float = DEFAULT_GATE_TIMEOUT) -> bool:
-        """Block until the double is done with that request (bounded); True if it is."""
-        return self.gate(stream_id).finished.wait(timeout)
-
-    @property
-    def timed_out_streams(self) -> list[str]:
-        """Stream ids whose reply went on because nobody released it in time."""
-        with self._gates_lock:
-            return [gate.stream_id for gate in self._gates.values() if gate.timed_out]
 
     def _release_all(self, *, forget: bool = False) -> None:
         with self._gates_lock:
@@ -1860,9 +1199,6 @@ class OllamaDouble:
     def blob_path(self, digest: str) -> Path:
         """File of a blob (``sha256:<hex>`` and ``sha256-<hex>`` name the same one, as in Ollama's store)."""
         return self.blob_dir / digest.replace(":", "-")
-
-    def has_blob(self, digest: str) -> bool:
-        return self.blob_path(digest).exists()
 
     def _running(self) -> _Server:
         if self._server is None:
@@ -1892,21 +1228,11 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host, int(port_text)
 
 
-def _env_flag(name: str) -> bool:
-    # envconfig.Bool: unset is false; a value strconv.ParseBool cannot read counts as true.
-    value = os.environ.get(name, "").strip().strip("\"'")
-    return bool(value) and value not in ("0", "f", "F", "false", "FALSE", "False")
-
-
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Ollama test double: answers like `ollama serve` does, for proxy tests.")
     parser.add_argument("--listen", type=parse_listen, default=DEFAULT_LISTEN, help="HOST:PORT or [IPV6]:PORT to bind; port 0 picks a free one (%(default)s)")
-    parser.add_argument("--origins", default=os.environ.get("OLLAMA_ORIGINS", ""), help="extra allowed origins, comma separated (default: $OLLAMA_ORIGINS)")
-    parser.add_argument("--hostname", default=None, help="name the Host check accepts as this machine's (default: the real hostname)")
-    parser.add_argument("--no-cloud", action="store_true", default=_env_flag("OLLAMA_NO_CLOUD"), help="act as with OLLAMA_NO_CLOUD=1")
-    parser.add_argument("--gate-timeout", type=float, default=DEFAULT_GATE_TIMEOUT, help="seconds a gated reply waits for release (%(default)s)")
-    parser.add_argument("--reply", default=DEFAULT_REPLY, help="text every generation produces")
-    parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    parser.add_argument("--no-cloud", action="store_true", help="act as with OLLAMA_NO_CLOUD=1")
+    parser.add_argument("--gate-timeout", type=float, default=DEFAULT_GATE_TIMEOUT, help="seconds a gated stream waits for release (%(default)s)")
     return parser.parse_args(argv)
 
 
@@ -1916,17 +1242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     host, port = args.listen
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_args: stop.set())
-    double = OllamaDouble(
-        host,
-        port,
-        origins=parse_ollama_origins(args.origins),
-        hostname=args.hostname,
-        reply=args.reply,
-        gate_timeout=args.gate_timeout,
-        cloud_disabled=args.no_cloud,
-        verbose=args.verbose,
-    )
-    with double:
+    with OllamaDouble(host, port, gate_timeout=args.gate_timeout, cloud_disabled=args.no_cloud) as double:
         print(f"listening on {double.url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             while not stop.wait(0.5):  # a timed wait keeps Ctrl-C working on every platform

@@ -8,7 +8,6 @@ The last tests drive it with the official ``ollama`` client and the ``openai`` S
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import contextlib
 import hashlib
 import http.client
@@ -29,17 +28,15 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.ollama_double import (
-    DEFAULT_REPLY,
+    REPLY,
     ROUTES,
     STREAM_ID_HEADER,
     HostVerdict,
     OllamaDouble,
-    OriginPolicy,
     classify_host,
     embedding_of,
     is_local_ip,
     parse_listen,
-    parse_ollama_origins,
 )
 
 TIMEOUT = 5.0  # bound on every socket operation and wait in this module
@@ -106,16 +103,6 @@ def raw_exchange(double: OllamaDouble, request: bytes) -> bytes:
         while chunk := sock.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks)
-
-
-def read_head(sock: socket.socket) -> bytes:
-    """Read one status line and header block."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(1)
-        assert chunk, f"connection closed after {data!r}"
-        data += chunk
-    return data
 
 
 def new_stream_id() -> str:
@@ -201,12 +188,8 @@ def test_absolute_form_target_host_wins_over_the_host_header(double: OllamaDoubl
     assert reply.startswith(b"HTTP/1.1 403 ")
 
 
-def test_host_check_follows_the_listen_address_unless_forced() -> None:
-    with OllamaDouble(host_check=False) as double:
-        assert not double.host_check_enabled
-        assert call(double, "GET", "/api/version", headers={"Host": "ollama.example.com"}).status == 200
-    with OllamaDouble() as double:
-        assert double.host_check_enabled
+def test_host_check_is_on_for_a_loopback_listener(double: OllamaDouble) -> None:
+    assert double.host_check_enabled
 
 
 def test_classify_host_tells_the_kinds_of_pass_apart() -> None:
@@ -281,29 +264,7 @@ def test_allowed_preflight_is_answered_before_the_host_check(double: OllamaDoubl
     reply = call(double, "OPTIONS", "/api/chat", headers=headers)
     assert reply.status == 204
     assert "POST" in reply.headers["Access-Control-Allow-Methods"].split(",")
-    assert "Authorization" in reply.headers["Access-Control-Allow-Headers"].split(",")
     assert reply.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
-
-
-def test_extra_origins_mirror_ollama_origins() -> None:
-    origins = parse_ollama_origins('"chrome-extension://*,https://ui.example"')
-    assert origins == ["chrome-extension://*", "https://ui.example"]
-    with OllamaDouble(origins=origins) as double:
-        assert call(double, "GET", "/api/tags", headers={"Origin": "chrome-extension://abcdef"}).status == 200
-        assert call(double, "GET", "/api/tags", headers={"Origin": "https://ui.example"}).status == 200
-        assert call(double, "GET", "/api/tags", headers={"Origin": "https://other.example"}).status == 403
-
-
-def test_star_origin_allows_everything() -> None:
-    with OllamaDouble(origins=["*"]) as double:
-        reply = call(double, "GET", "/api/tags", headers={"Origin": "https://evil.example"})
-        assert (reply.status, reply.headers["Access-Control-Allow-Origin"]) == (200, "*")
-
-
-@pytest.mark.parametrize("origins", [["example.com"], ["https://*.example.*"], parse_ollama_origins("https://a.example,")])
-def test_origins_ollama_would_refuse_to_start_with_are_rejected(origins: list[str]) -> None:
-    with pytest.raises(ValueError, match="bad origin"):
-        OriginPolicy(origins)
 
 
 # --- Routes ----------------------------------------------------------------------------------------------------------
@@ -316,34 +277,34 @@ ROUTE_PROBES: dict[tuple[str, str], tuple[str, Any, int]] = {
     ("GET", "/api/version"): ("/api/version", None, 200),
     ("GET", "/api/status"): ("/api/status", None, 200),
     ("POST", "/api/pull"): ("/api/pull", {"model": "qwen3:0.6b", "stream": False}, 200),
-    ("POST", "/api/push"): ("/api/push", {"model": "llama3.2", "stream": False}, 200),
+    ("POST", "/api/push"): ("/api/push", None, 501),
     ("HEAD", "/api/tags"): ("/api/tags", None, 200),
     ("GET", "/api/tags"): ("/api/tags", None, 200),
     ("POST", "/api/show"): ("/api/show", {"model": "llama3.2"}, 200),
-    ("DELETE", "/api/delete"): ("/api/delete", {"model": "nomic-embed-text"}, 200),
-    ("POST", "/api/me"): ("/api/me", None, 401),
-    ("POST", "/api/signout"): ("/api/signout", None, 401),
-    ("DELETE", "/api/user/keys/:encodedKey"): ("/api/user/keys/c3NoLWtleQ", None, 401),
-    ("POST", "/api/create"): ("/api/create", {"model": "mine", "from": "llama3.2", "stream": False}, 200),
+    ("DELETE", "/api/delete"): ("/api/delete", None, 501),
+    ("POST", "/api/me"): ("/api/me", None, 501),
+    ("POST", "/api/signout"): ("/api/signout", None, 501),
+    ("DELETE", "/api/user/keys/:encodedKey"): ("/api/user/keys/c3NoLWtleQ", None, 501),
+    ("POST", "/api/create"): ("/api/create", None, 501),
     ("POST", "/api/blobs/:digest"): (f"/api/blobs/{EMPTY_BLOB}", b"", 201),
     ("HEAD", "/api/blobs/:digest"): (f"/api/blobs/{EMPTY_BLOB}", None, 404),
-    ("POST", "/api/copy"): ("/api/copy", {"source": "llama3.2", "destination": "llama-copy"}, 200),
-    ("POST", "/api/experimental/web_search"): ("/api/experimental/web_search", {"query": "ollama"}, 401),
-    ("POST", "/api/experimental/web_fetch"): ("/api/experimental/web_fetch", {"url": "https://ollama.com"}, 401),
-    ("GET", "/api/experimental/model-recommendations"): ("/api/experimental/model-recommendations", None, 200),
-    ("GET", "/api/ps"): ("/api/ps", None, 200),
+    ("POST", "/api/copy"): ("/api/copy", None, 501),
+    ("POST", "/api/experimental/web_search"): ("/api/experimental/web_search", None, 501),
+    ("POST", "/api/experimental/web_fetch"): ("/api/experimental/web_fetch", None, 501),
+    ("GET", "/api/experimental/model-recommendations"): ("/api/experimental/model-recommendations", None, 501),
+    ("GET", "/api/ps"): ("/api/ps", None, 501),
     ("POST", "/api/generate"): ("/api/generate", {"model": "llama3.2", "prompt": "hi", "stream": False}, 200),
     ("POST", "/api/chat"): ("/api/chat", {**CHAT, "stream": False}, 200),
     ("POST", "/api/embed"): ("/api/embed", {"model": "nomic-embed-text", "input": "hi"}, 200),
-    ("POST", "/api/embeddings"): ("/api/embeddings", {"model": "nomic-embed-text", "prompt": "hi"}, 200),
+    ("POST", "/api/embeddings"): ("/api/embeddings", None, 501),
     ("POST", "/v1/chat/completions"): ("/v1/chat/completions", CHAT, 200),
-    ("POST", "/v1/completions"): ("/v1/completions", {"model": "llama3.2", "prompt": "hi"}, 200),
-    ("POST", "/v1/embeddings"): ("/v1/embeddings", {"model": "nomic-embed-text", "input": "hi"}, 200),
+    ("POST", "/v1/completions"): ("/v1/completions", None, 501),
+    ("POST", "/v1/embeddings"): ("/v1/embeddings", None, 501),
     ("GET", "/v1/models"): ("/v1/models", None, 200),
-    ("GET", "/v1/models/:model"): ("/v1/models/llama3.2:latest", None, 200),
-    ("POST", "/v1/responses"): ("/v1/responses", {"model": "llama3.2", "input": "hi"}, 200),
-    ("POST", "/v1/audio/transcriptions"): ("/v1/audio/transcriptions", b"--boundary--\r\n", 200),
-    ("POST", "/v1/messages"): ("/v1/messages", {**CHAT, "max_tokens": 64}, 200),
+    ("GET", "/v1/models/:model"): ("/v1/models/llama3.2:latest", None, 501),
+    ("POST", "/v1/responses"): ("/v1/responses", None, 501),
+    ("POST", "/v1/audio/transcriptions"): ("/v1/audio/transcriptions", None, 501),
+    ("POST", "/v1/messages"): ("/v1/messages", None, 501),
 }
 
 
@@ -356,6 +317,11 @@ def test_every_route_answers(double: OllamaDouble, method: str, pattern: str) ->
     path, body, status = ROUTE_PROBES[method, pattern]
     assert call(double, method, path, body=body).status == status
     assert double.requests[-1].path == path
+
+
+def test_routes_nobody_reaches_answer_501(double: OllamaDouble) -> None:
+    reply = call(double, "POST", "/v1/messages", body={**CHAT, "max_tokens": 64})
+    assert (reply.status, reply.json()) == (501, {"error": "the Ollama test double does not serve POST /v1/messages"})
 
 
 def test_unknown_path_is_gins_404(double: OllamaDouble) -> None:
@@ -406,39 +372,26 @@ def test_model_lists_in_both_apis(double: OllamaDouble) -> None:
     assert v1["data"][0] == {"id": "llama3.2:latest", "object": "model", "created": 1735689600, "owned_by": "library"}
 
 
-def test_model_management_changes_what_is_listed(double: OllamaDouble) -> None:
-    call(double, "POST", "/api/pull", body={"model": "qwen3:0.6b", "stream": False})
-    call(double, "DELETE", "/api/delete", body={"model": "llama3.2"})
-    assert [model["name"] for model in call(double, "GET", "/api/tags").json()["models"]] == ["nomic-embed-text:latest", "qwen3:0.6b"]
-    assert call(double, "DELETE", "/api/delete", body={"model": "llama3.2"}).status == 404
+def test_pull_reports_progress_then_success(double: OllamaDouble) -> None:
+    assert call(double, "POST", "/api/pull", body={"model": "qwen3:0.6b", "stream": False}).json() == {"status": "success"}
+    streamed = call(double, "POST", "/api/pull", body={"model": "qwen3:0.6b"})
+    assert streamed.headers["Content-Type"] == "application/x-ndjson"
+    statuses = [json.loads(line)["status"] for line in streamed.body.splitlines()]
+    assert (statuses[0], statuses[-1]) == ("pulling manifest", "success")
+    assert call(double, "POST", "/api/pull", body={"model": ""}).json() == {"error": "invalid model name"}
 
 
-def test_inference_loads_the_model_into_ps(double: OllamaDouble) -> None:
-    assert call(double, "GET", "/api/ps").json() == {"models": []}
-    load = call(double, "POST", "/api/generate", body={"model": "llama3.2"}).json()
-    assert (load["done"], load["done_reason"]) == (True, "load")
-    assert [model["name"] for model in call(double, "GET", "/api/ps").json()["models"]] == ["llama3.2:latest"]
-    unload = call(double, "POST", "/api/generate", body={"model": "llama3.2", "keep_alive": 0}).json()
-    assert unload["done_reason"] == "unload"
-    assert call(double, "GET", "/api/ps").json() == {"models": []}
-
-
-def test_embeddings_in_both_apis(double: OllamaDouble) -> None:
+def test_embed(double: OllamaDouble) -> None:
     native = call(double, "POST", "/api/embed", body={"model": "nomic-embed-text", "input": ["a", "b"]}).json()
     assert native["model"] == "nomic-embed-text"
     assert native["embeddings"] == [embedding_of("a"), embedding_of("b")]
-    v1 = call(double, "POST", "/v1/embeddings", body={"model": "nomic-embed-text", "input": "a"}).json()
-    assert v1["object"] == "list"
-    assert v1["data"] == [{"object": "embedding", "embedding": embedding_of("a"), "index": 0}]
-    encoded = call(double, "POST", "/v1/embeddings", body={"model": "nomic-embed-text", "input": "a", "encoding_format": "base64"}).json()
-    assert isinstance(encoded["data"][0]["embedding"], str)
+    assert call(double, "POST", "/api/embed", body={"model": "nomic-embed-text", "input": 3}).json() == {"error": "invalid input type"}
 
 
-def test_cloud_endpoints_follow_ollama_no_cloud() -> None:
-    with OllamaDouble(cloud_disabled=True) as double:
-        assert call(double, "GET", "/api/status").json() == {"cloud": {"disabled": True, "source": "env"}}
-        search = call(double, "POST", "/api/experimental/web_search", body={"query": "x"})
-        assert (search.status, search.json()) == (403, {"error": "ollama cloud is disabled: web search is unavailable"})
+def test_status_follows_ollama_no_cloud(double: OllamaDouble) -> None:
+    assert call(double, "GET", "/api/status").json() == {"cloud": {"disabled": False, "source": "none"}}
+    with OllamaDouble(cloud_disabled=True) as disabled:
+        assert call(disabled, "GET", "/api/status").json() == {"cloud": {"disabled": True, "source": "env"}}
 
 
 # --- Streaming and the gate ------------------------------------------------------------------------------------------
@@ -455,15 +408,14 @@ def test_ndjson_first_chunk_is_readable_before_release(double: OllamaDouble) -> 
         gate = double.gate(stream_id)
         assert (first["message"], first["done"]) == ({"role": "assistant", "content": "Hello"}, False)
         assert not gate.released.is_set()  # the first chunk crossed while the rest was still held back
-        assert double.wait_for_first_chunk(stream_id, TIMEOUT)
+        assert gate.first_chunk_sent.wait(TIMEOUT)
         double.release(stream_id)
         rest = [json.loads(line) for line in response.read().splitlines()]
-    assert "".join(part["message"]["content"] for part in [first, *rest]) == DEFAULT_REPLY
+    assert "".join(part["message"]["content"] for part in [first, *rest]) == REPLY
     assert rest[-1]["done"] is True and rest[-1]["done_reason"] == "stop"
     assert rest[-1]["eval_count"] == len(rest) and rest[-1]["total_duration"] > 0
-    assert double.wait_finished(stream_id, TIMEOUT)
-    assert not gate.timed_out and not gate.client_gone
-    assert double.timed_out_streams == []
+    assert gate.finished.wait(TIMEOUT)
+    assert not gate.timed_out
 
 
 def test_generate_streams_responses(double: OllamaDouble) -> None:
@@ -472,8 +424,8 @@ def test_generate_streams_responses(double: OllamaDouble) -> None:
     connection, response = open_stream(double, "/api/generate", {"model": "llama3.2", "prompt": "hi"}, stream_id)
     with contextlib.closing(connection):
         parts = [json.loads(line) for line in response.read().splitlines()]
-    assert "".join(part["response"] for part in parts) == DEFAULT_REPLY
-    assert parts[-1]["done"] and parts[-1]["context"]
+    assert "".join(part["response"] for part in parts) == REPLY
+    assert parts[-1]["done"] and parts[-1]["done_reason"] == "stop"
 
 
 def test_sse_first_event_is_readable_before_release(double: OllamaDouble) -> None:
@@ -491,27 +443,9 @@ def test_sse_first_event_is_readable_before_release(double: OllamaDouble) -> Non
     assert sse_payloads(rest)[-1] == (None, "[DONE]")
     assert chunks[0]["object"] == "chat.completion.chunk"
     assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": "Hello"}
-    assert "".join(chunk["choices"][0]["delta"].get("content", "") for chunk in chunks if chunk["choices"]) == DEFAULT_REPLY
+    assert "".join(chunk["choices"][0]["delta"].get("content", "") for chunk in chunks if chunk["choices"]) == REPLY
     assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
     assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] == len(chunks) - 2
-
-
-@pytest.mark.parametrize(
-    ("path", "body", "first_event", "last_event"),
-    [
-        ("/v1/responses", {"model": "llama3.2", "input": "hi", "stream": True}, "response.created", "response.completed"),
-        ("/v1/messages", {**CHAT, "max_tokens": 64, "stream": True}, "message_start", "message_stop"),
-    ],
-)
-def test_named_event_streams_hold_after_the_first_chunk(double: OllamaDouble, path: str, body: dict[str, Any], first_event: str, last_event: str) -> None:
-    stream_id = new_stream_id()
-    connection, response = open_stream(double, path, body, stream_id)
-    with contextlib.closing(connection):
-        assert response.readline() == f"event: {first_event}\n".encode()
-        assert double.wait_for_first_chunk(stream_id, TIMEOUT) and not double.gate(stream_id).released.is_set()
-        double.release(stream_id)
-        rest = response.read()
-    assert sse_payloads(rest)[-1][0] == last_event
 
 
 def test_unreleased_gate_times_out_and_says_so() -> None:
@@ -521,20 +455,8 @@ def test_unreleased_gate_times_out_and_says_so() -> None:
         with contextlib.closing(connection):
             lines = response.read().splitlines()
         assert json.loads(lines[-1])["done"] is True
-        assert double.wait_finished(stream_id, TIMEOUT)
+        assert double.gate(stream_id).finished.wait(TIMEOUT)
         assert double.gate(stream_id).timed_out
-        assert double.timed_out_streams == [stream_id]
-
-
-def test_non_streamed_reply_is_held_whole_until_release(double: OllamaDouble) -> None:
-    stream_id = new_stream_id()
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(call, double, "POST", "/api/chat", body={**CHAT, "stream": False}, headers={STREAM_ID_HEADER: stream_id})
-        assert double.gate(stream_id).arrived.wait(TIMEOUT)
-        assert not pending.done() and not double.gate(stream_id).first_chunk_sent.is_set()
-        double.release(stream_id)
-        reply = pending.result(TIMEOUT)
-    assert reply.json()["message"]["content"] == DEFAULT_REPLY
 
 
 def test_http10_stream_is_delimited_by_closing(double: OllamaDouble) -> None:
@@ -562,7 +484,7 @@ def test_blob_upload_with_content_length(double: OllamaDouble) -> None:
     digest = sha256_digest(data)
     assert call(double, "HEAD", f"/api/blobs/{digest}").status == 404
     assert call(double, "POST", f"/api/blobs/{digest}", body=data).status == 201
-    assert double.has_blob(digest) and double.blob_path(digest).read_bytes() == data
+    assert double.blob_path(digest).exists() and double.blob_path(digest).read_bytes() == data
     assert double.requests[-1].body_size == len(data)
     assert call(double, "HEAD", f"/api/blobs/{digest}").status == 200
     assert call(double, "HEAD", f"/api/blobs/{digest.replace(':', '-')}").status == 200
@@ -604,17 +526,10 @@ def test_blob_digest_format_is_checked(double: OllamaDouble) -> None:
     assert call(double, "POST", f"/api/blobs/{dashed}", body=b"x").status == 400  # Ollama compares against the "sha256:" form
 
 
-def test_expect_continue_is_answered_only_when_the_body_is_wanted(double: OllamaDouble) -> None:
-    data = b"blob data"
-    head = f"POST /api/blobs/{sha256_digest(data)} HTTP/1.1\r\nContent-Length: {len(data)}\r\nExpect: 100-continue\r\n"
-    with socket.create_connection((double.host, double.port), timeout=TIMEOUT) as sock:
-        sock.sendall(f"{head}Host: localhost:11434\r\n\r\n".encode())
-        assert read_head(sock).startswith(b"HTTP/1.1 100 Continue")
-        sock.sendall(data)
-        assert read_head(sock).startswith(b"HTTP/1.1 201 ")
-    refused = raw_exchange(double, f"{head}Host: ollama.example.com\r\n\r\n".encode())
-    assert refused.startswith(b"HTTP/1.1 403 ")
-    assert double.requests[-1].body_size == 0
+def test_an_unread_body_closes_the_connection(double: OllamaDouble) -> None:
+    """What a handler leaves unread would be read as the next request: the connection ends after the reply instead."""
+    request = b"POST /nothing HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello"
+    assert raw_exchange(double, request).startswith(b"HTTP/1.1 404 ")  # returns only once the double closed
 
 
 # --- Records ---------------------------------------------------------------------------------------------------------
@@ -622,14 +537,13 @@ def test_expect_continue_is_answered_only_when_the_body_is_wanted(double: Ollama
 
 def test_records_what_arrived(double: OllamaDouble) -> None:
     call(double, "POST", "/api/show", body={"model": "llama3.2"}, headers={"Authorization": "Bearer secret", "X-Forwarded-For": "203.0.113.9"})
-    record = double.requests[-1]
-    assert (record.method, record.path, record.status, record.http_version) == ("POST", "/api/show", 200, "HTTP/1.1")
+    [record] = double.requests
+    assert (record.method, record.path, record.status) == ("POST", "/api/show", 200)
     assert record.header("authorization") == "Bearer secret"
-    assert record.header_values("X-Forwarded-For") == ["203.0.113.9"]
+    assert record.header("X-Forwarded-For") == "203.0.113.9"
+    assert record.header("Origin") is None
     assert record.client_address[0] == "127.0.0.1"
     assert record.body_size == len(json.dumps({"model": "llama3.2"}))
-    assert record.stream_id is None
-    assert double.requests_to("/api/show", "POST") == [record]
 
 
 def test_refused_requests_are_recorded_too(double: OllamaDouble) -> None:
@@ -638,15 +552,13 @@ def test_refused_requests_are_recorded_too(double: OllamaDouble) -> None:
     assert [(record.path, record.status, record.body_size) for record in double.requests] == [("/api/chat", 403, 0), ("/api/tags", 403, 0)]
 
 
-def test_reset_forgets_requests_gates_blobs_and_model_changes(double: OllamaDouble) -> None:
-    call(double, "DELETE", "/api/delete", body={"model": "llama3.2"})
+def test_reset_forgets_requests_gates_and_blobs(double: OllamaDouble) -> None:
     call(double, "POST", f"/api/blobs/{sha256_digest(b'x')}", body=b"x")
-    double.gate("left-over")
+    double.release("left-over")
     double.reset()
     assert double.requests == []
-    assert not double.has_blob(sha256_digest(b"x"))
+    assert not double.blob_path(sha256_digest(b"x")).exists()
     assert not double.gate("left-over").released.is_set()  # a new gate, not the old one
-    assert len(call(double, "GET", "/api/tags").json()["models"]) == 2
 
 
 # --- Command line ----------------------------------------------------------------------------------------------------
@@ -686,17 +598,16 @@ def test_ollama_python_client_parses_the_replies(double: OllamaDouble, tmp_path:
     client = ollama.Client(host=double.url, timeout=TIMEOUT)
     assert [model.model for model in client.list().models] == ["llama3.2:latest", "nomic-embed-text:latest"]
     reply = client.chat(model="llama3.2", messages=CHAT["messages"])
-    assert (reply.message.content, reply.done) == (DEFAULT_REPLY, True)
+    assert (reply.message.content, reply.done) == (REPLY, True)
     parts = list(client.chat(model="llama3.2", messages=CHAT["messages"], stream=True))
-    assert "".join(part.message.content for part in parts) == DEFAULT_REPLY and parts[-1].done_reason == "stop"
-    assert client.generate(model="llama3.2", prompt="hi").response == DEFAULT_REPLY
+    assert "".join(part.message.content for part in parts) == REPLY and parts[-1].done_reason == "stop"
+    assert client.generate(model="llama3.2", prompt="hi").response == REPLY
     assert len(client.embed(model="nomic-embed-text", input=["a", "b"]).embeddings) == 2
     assert client.show("llama3.2").details.family == "llama"
-    assert {model.model for model in client.ps().models} == {"llama3.2:latest", "nomic-embed-text:latest"}
     assert list(client.pull("qwen3:0.6b", stream=True))[-1].status == "success"
     blob = tmp_path / "model.gguf"
     blob.write_bytes(b"GGUF" * 1000)
-    assert double.has_blob(client.create_blob(blob))
+    assert double.blob_path(client.create_blob(blob)).exists()
     with pytest.raises(ollama.ResponseError) as missing:
         client.chat(model="nope", messages=CHAT["messages"])
     assert missing.value.status_code == 404
@@ -705,19 +616,12 @@ def test_ollama_python_client_parses_the_replies(double: OllamaDouble, tmp_path:
 def test_openai_sdk_parses_the_replies(double: OllamaDouble) -> None:
     openai = pytest.importorskip("openai", reason="the openai SDK is not installed")
     client = openai.OpenAI(base_url=double.url + "/v1", api_key="ollama", timeout=TIMEOUT, max_retries=0)
-    assert [model.id for model in client.models.list()] == ["llama3.2:latest", "nomic-embed-text:latest"]
-    assert client.models.retrieve("llama3.2:latest").owned_by == "library"
+    assert [(model.id, model.owned_by) for model in client.models.list()] == [("llama3.2:latest", "library"), ("nomic-embed-text:latest", "library")]
     completion = client.chat.completions.create(model="llama3.2", messages=CHAT["messages"])
-    assert completion.choices[0].message.content == DEFAULT_REPLY and completion.usage is not None
+    assert completion.choices[0].message.content == REPLY and completion.usage is not None
     chunks = list(client.chat.completions.create(model="llama3.2", messages=CHAT["messages"], stream=True, stream_options={"include_usage": True}))
-    assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices) == DEFAULT_REPLY
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices) == REPLY
     assert chunks[-1].usage is not None
-    assert client.completions.create(model="llama3.2", prompt="hi").choices[0].text == DEFAULT_REPLY
-    embedding = client.embeddings.create(model="nomic-embed-text", input="a").data[0].embedding  # sent as base64
-    assert embedding == pytest.approx(embedding_of("a"), abs=1e-6)
-    assert client.responses.create(model="llama3.2", input="hi").output_text == DEFAULT_REPLY
-    events = list(client.responses.create(model="llama3.2", input="hi", stream=True))
-    assert events[-1].type == "response.completed" and events[-1].response.output_text == DEFAULT_REPLY
     with pytest.raises(openai.NotFoundError):
         client.chat.completions.create(model="nope", messages=CHAT["messages"])
     assert {record.header("Authorization") for record in double.requests} == {"Bearer ollama"}
