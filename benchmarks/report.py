@@ -11,7 +11,7 @@ Each figure is a ratio against a baseline measured in the same run, on the machi
 - allowlist of 10 000 networks, the client matched by the last rule: `directives` and `geo` versus no allowlist;
 - htpasswd: one ollama_remote.proxy.htpasswd task versus community.general.htpasswd in a loop, first run and re-run.
 Converge times are benchmarks/rollout.py's.
-Ollama is the test double (tests/support/ollama_double.py); nginx is Debian's, on loopback ports; the gateway is
+Ollama is the test double (tests/support/ollama_double/); nginx is Debian's, on loopback ports; the gateway is
 converged on this machine's nginx, under the same lock the integration tests take.
 
 Usage (as root, after scripts/bootstrap): .venv/bin/python benchmarks/report.py [--users 100] [--no-readme]

@@ -48,7 +48,8 @@ LOCAL_CAS = Path("/usr/local/share/ca-certificates")
 PACKAGES = "python3,python3-apt,systemd,systemd-sysv,dbus,openssh-server,iproute2,ca-certificates"
 SSH_PORT = 2222
 OLLAMA_PORT = 11500
-OLLAMA_DOUBLE = Path(__file__).resolve().parents[1] / "support" / "ollama_double.py"
+# The double's package, run as a script (python runs a directory's __main__.py); stop_ollama finds it by this path.
+OLLAMA_DOUBLE = Path(__file__).resolve().parents[1] / "support" / "ollama_double"
 # A gated test stream (X-Test-Stream-Id) holds its rest this long: the verify playbook's unbuffered-stream probe.
 OLLAMA_GATE_SECONDS = 0.5
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

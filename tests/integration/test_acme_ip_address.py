@@ -105,7 +105,7 @@ def stop_nginx(namespace: str = "") -> None:
 @pytest.fixture(scope="module")
 def gateway(system_nginx: None, namespace: str, tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Gateway]:
     double = subprocess.Popen(
-        ["ip", "netns", "exec", namespace, sys.executable, str(REPO / "tests/support/ollama_double.py"), "--listen", OLLAMA, "--no-cloud"],
+        ["ip", "netns", "exec", namespace, sys.executable, str(REPO / "tests/support/ollama_double"), "--listen", OLLAMA, "--no-cloud"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert double.stdout is not None and double.stdout.readline().startswith("listening on")

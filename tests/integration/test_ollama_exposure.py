@@ -39,7 +39,7 @@ def namespace() -> t.Iterator[str]:
 def start_double(namespace: str, host: str) -> subprocess.Popen[str]:
     """The Ollama test double inside the namespace; returns once it listens."""
     listen = f"[{host}]:{PORT}" if ":" in host else f"{host}:{PORT}"
-    command = ["ip", "netns", "exec", namespace, sys.executable, str(REPO / "tests" / "support" / "ollama_double.py"), "--listen", listen]
+    command = ["ip", "netns", "exec", namespace, sys.executable, str(REPO / "tests" / "support" / "ollama_double"), "--listen", listen]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     if not process.stdout.readline().startswith("listening on"):

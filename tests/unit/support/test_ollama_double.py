@@ -27,20 +27,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.ollama_double import (
-    REPLY,
-    ROUTES,
-    STREAM_ID_HEADER,
-    HostVerdict,
-    OllamaDouble,
-    classify_host,
-    embedding_of,
-    is_local_ip,
-    parse_listen,
-)
+from tests.support.ollama_double import ROUTES, STREAM_ID_HEADER, OllamaDouble
+from tests.support.ollama_double.checks import HostVerdict, classify_host, is_local_ip
+from tests.support.ollama_double.cli import parse_listen
+from tests.support.ollama_double.generation import REPLY, embedding_of
 
 TIMEOUT = 5.0  # bound on every socket operation and wait in this module
-SCRIPT = Path(__file__).resolve().parents[2] / "support" / "ollama_double.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "support" / "ollama_double"
 CHAT = {"model": "llama3.2", "messages": [{"role": "user", "content": "Why is the sky blue?"}]}
 
 
