@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+
 import pytest
 
 from tests.support.ollama_double import OllamaDouble
 
-from .client import call, sha256_digest
+from .client import TIMEOUT, call, sha256_digest
 
 
 def test_host_check_is_on_for_a_loopback_listener(double: OllamaDouble) -> None:
@@ -34,3 +37,11 @@ def test_reset_forgets_requests_gates_and_blobs(double: OllamaDouble) -> None:
     assert double.requests == []
     assert not double.blob_path(sha256_digest(b"x")).exists()
     assert not double.gate("left-over").released.is_set()  # a new gate, not the old one
+
+
+def test_a_refused_upload_still_gets_its_reply(double: OllamaDouble) -> None:
+    """The double answers 403 without reading the 8 MiB; closing at once would reset the connection under the reply."""
+    connection = http.client.HTTPConnection(double.host, double.port, timeout=TIMEOUT)
+    with contextlib.closing(connection):
+        connection.request("POST", "/api/chat", body=bytes(8 << 20), headers={"Host": "ollama.example.com"})
+        assert connection.getresponse().status == 403
