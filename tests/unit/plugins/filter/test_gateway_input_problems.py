@@ -8,15 +8,14 @@ import typing as t
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ollama_remote.proxy.plugins.filter.gateway_inputs import gateway_inputs
+from ansible_collections.ollama_remote.proxy.plugins.filter.gateway_input_problems import gateway_input_problems
 
 GOOD: dict[str, t.Any] = {"users": [{"name": "alice", "password": "a-long-enough-password"}], "rules": [{"allow": "10.0.0.0/8"}]}
 
 
 @pytest.mark.parametrize("windows", [False, True])
-def test_good_inputs_come_back_unchanged(windows: bool) -> None:
-    inputs = {**GOOD, "windows": windows, "windows_prefix": "C:/nginx"}
-    assert gateway_inputs(inputs) is inputs
+def test_good_inputs_have_no_problem(windows: bool) -> None:
+    assert gateway_input_problems({**GOOD, "windows": windows, "windows_prefix": "C:/nginx"}) == []
 
 
 @pytest.mark.parametrize(
@@ -28,10 +27,15 @@ def test_good_inputs_come_back_unchanged(windows: bool) -> None:
         pytest.param({"windows": True, "windows_prefix": "C:/Program Files/nginx"}, "Spaces and quotes would break", id="prefix-with-space"),
     ],
 )
-def test_bad_inputs_are_refused_with_the_reason(change: dict[str, t.Any], message: str) -> None:
-    with pytest.raises(AnsibleFilterError, match=message):
-        gateway_inputs({**GOOD, "windows_prefix": "C:/nginx", **change})
+def test_bad_inputs_are_named_with_the_reason(change: dict[str, t.Any], message: str) -> None:
+    problems = gateway_input_problems({**GOOD, "windows_prefix": "C:/nginx", **change})
+    assert len(problems) == 1 and message in problems[0]
 
 
 def test_the_prefix_is_not_checked_on_linux() -> None:
-    assert gateway_inputs({**GOOD, "windows": False, "windows_prefix": "C:/Program Files/nginx"})
+    assert gateway_input_problems({**GOOD, "windows": False, "windows_prefix": "C:/Program Files/nginx"}) == []
+
+
+def test_what_is_not_inputs_is_an_error() -> None:
+    with pytest.raises(AnsibleFilterError, match="takes a dictionary"):
+        gateway_input_problems(["users"])

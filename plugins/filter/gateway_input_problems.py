@@ -11,13 +11,15 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.ollama_remote.proxy.plugins.module_utils import _access_rules, _api_keys, _gateway_settings, _htpasswd, _identities, _origins, _windows
 
 DOCUMENTATION = r"""
-name: gateway_inputs
-short_description: Check a gateway's users, keys and rules before anything is written
-version_added: 0.1.0
+name: gateway_input_problems
+short_description: The problems in a gateway's users, keys and rules, found before anything is written
+version_added: 0.3.0
 description:
   - Runs the checks of M(ollama_remote.proxy.htpasswd), M(ollama_remote.proxy.api_keys) and
     M(ollama_remote.proxy.access_rules) on the controller, so a role can refuse bad input at its first task, before it
-    changes anything on the host. Returns the input unchanged; raises an error that names the problem (never a secret).
+    changes anything on the host.
+  - Returns the problems found, each a sentence that names the setting and never a secret; an empty list for good
+    input. The checks stop at the first problem, so the list holds at most one; fix it and run again.
   - User and key names are checked together. Each must be safe to write into nginx's configuration, and distinct from
     every other, letter case included, because nginx's maps match names without regard to case.
 positional: _input
@@ -86,15 +88,18 @@ options:
 EXAMPLES = r"""
 - name: Refuse bad input before changing anything
   ansible.builtin.assert:
-    that: inputs is truthy
+    that: problems == []
+    fail_msg: "{{ problems | join('; ') }}"
+    quiet: true
   vars:
-    inputs: "{{ {'users': gateway_users, 'keys': gateway_api_keys, 'rules': gateway_allow} | ollama_remote.proxy.gateway_inputs }}"
+    problems: "{{ {'users': gateway_users, 'keys': gateway_api_keys, 'rules': gateway_allow} | ollama_remote.proxy.gateway_input_problems }}"
 """
 
 RETURN = r"""
 _value:
-  description: The input, unchanged.
-  type: dict
+  description: The problems, as sentences; empty when the input is good.
+  type: list
+  elements: str
 """
 
 
@@ -109,9 +114,9 @@ INPUT_ERRORS = (
 )
 
 
-def gateway_inputs(inputs: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
+def gateway_input_problems(inputs: t.Mapping[str, t.Any]) -> list[str]:
     if not isinstance(inputs, t.Mapping):
-        raise AnsibleFilterError("gateway_inputs takes a dictionary")
+        raise AnsibleFilterError("gateway_input_problems takes a dictionary")
     try:
         scheme = _htpasswd.choose_scheme(inputs.get("hash_scheme", "auto"), windows=bool(inputs.get("windows")))
         users = [{"name": user.get("name"), "password": user.get("password")} for user in inputs.get("users") or []]
@@ -132,10 +137,10 @@ def gateway_inputs(inputs: t.Mapping[str, t.Any]) -> t.Mapping[str, t.Any]:
         if inputs.get("windows"):
             _windows.check_prefix(inputs.get("windows_prefix"))
     except INPUT_ERRORS as exc:
-        raise AnsibleFilterError(str(exc)) from None
-    return inputs
+        return [str(exc)]
+    return []
 
 
 class FilterModule:
     def filters(self) -> dict[str, t.Callable[..., t.Any]]:
-        return {"gateway_inputs": gateway_inputs}
+        return {"gateway_input_problems": gateway_input_problems}
