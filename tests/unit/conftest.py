@@ -4,7 +4,7 @@
 
 The checkout is linked as <repo>/.build/collections/ansible_collections/ollama_remote/proxy (made here when
 scripts/bootstrap has not made it), and that collections root goes first on sys.path: `pytest tests/unit` runs in
-any virtualenv with requirements.txt, as any user. When the checkout already sits in an ansible_collections tree (as
+any virtualenv with requirements-test.txt, as any user. When the checkout already sits in an ansible_collections tree (as
 under ansible-test), that tree's root is used instead.
 """
 

@@ -1,4 +1,5 @@
-"""execution-environment.yml installs what requirements.txt pins, at the same versions: one place for every pin."""
+"""execution-environment.yml installs what requirements.txt pins, at the same versions: one place for every pin.
+requirements-test.txt adds the test tools on top of requirements.txt, and pins nothing twice."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 
 
-def pins() -> dict[str, str]:
-    lines = (REPO / "requirements.txt").read_text().splitlines()
+def pins(file: str = "requirements.txt") -> dict[str, str]:
+    lines = (REPO / file).read_text().splitlines()
     return dict(re.match(r"([A-Za-z0-9_.-]+)==(\S+)", line).groups() for line in lines if "==" in line)  # type: ignore[union-attr]
 
 
@@ -29,3 +30,9 @@ def test_the_ee_gets_its_collections_from_requirements_yml() -> None:
     galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())["dependencies"]
     required = {entry["name"]: entry["version"] for entry in yaml.safe_load((REPO / ee["galaxy"]).read_text())["collections"]}
     assert required == galaxy, "requirements.yml and galaxy.yml ask for the same collections and versions"
+
+
+def test_the_test_requirements_add_to_the_collections_and_pin_nothing_twice() -> None:
+    lines = (REPO / "requirements-test.txt").read_text().splitlines()
+    assert "-r requirements.txt" in lines
+    assert not set(pins("requirements-test.txt")) & set(pins()), "a package pinned in both files"
