@@ -218,6 +218,16 @@ def test_ports_are_checked_before_anything_changes() -> None:
     assert listen < check < first_change
 
 
+def test_the_gateway_looks_at_the_ports_unless_the_ollama_role_just_did() -> None:
+    """The ollama role registers its look (__ollama_listening); facts alone could come from a fact cache."""
+    ollama = task_named("roles/ollama/tasks/windows.yml", "Find where the Ollama port listens")
+    assert ollama["register"] == "__ollama_listening"
+    condition = "{{ " + task_named("roles/gateway/tasks/windows.yml", "Find what listens on the host")["when"] + " }}"
+    assert _evaluate(condition) is True, "the gateway role alone looks itself"
+    assert _evaluate(condition, __ollama_listening={"skipped": True, "changed": False}) is True, "ollama_check_exposure: false"
+    assert _evaluate(condition, __ollama_listening={"changed": False, "ansible_facts": {"tcp_listen": []}}) is False
+
+
 def test_a_user_level_ollama_host_that_overrides_the_machine_is_refused() -> None:
     """Ollama started by a user (the tray app) reads that user's OLLAMA_HOST before the machine's."""
     from ansible.parsing.dataloader import DataLoader
