@@ -56,13 +56,13 @@ _value:
   type: dict
   contains:
     content:
-      description: Its nginx line, without a final newline.
+      description: Its nginx line, without a final newline; V(null) for a text that is no generation.
       type: str
-      returned: for a generation or the stand-in
+      returned: always
     checksum:
-      description: Its SHA-1 once written.
+      description: Its SHA-1 once written; V(null) for a text that is no generation.
       type: str
-      returned: for a generation or the stand-in
+      returned: always
 """
 
 
