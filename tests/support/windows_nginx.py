@@ -163,6 +163,19 @@ def available() -> str:
     return ""
 
 
+def _answers(host: str, port: int) -> bool:
+    """Whether a worker answers on the port. An accepted connection is not enough: nginx for Windows opens the ports
+    in the master, closes them, and only then starts the worker, which opens them again (ngx_master_process_cycle in
+    src/os/win32/ngx_process_cycle.c), so a connection can be accepted just before the ports are closed for a moment.
+    A plain request gets an answer on an HTTP port and on an HTTPS one (400, plain HTTP sent to the HTTPS port)."""
+    try:
+        with socket.create_connection((host, port), timeout=2) as probe:
+            probe.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            return bool(probe.recv(1))
+    except OSError:
+        return False
+
+
 class WindowsNginx:
     """nginx.exe serving the directory `prefix` as C:/nginx, started as Shawl starts it: -p C:/nginx/, working
     directory the prefix, in the foreground (the role's nginx.conf says `daemon off;`)."""
